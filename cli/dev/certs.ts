@@ -1,0 +1,48 @@
+/** Self-signed certificates for local mode: the webhook's TLS pair and an ACM certificate for HTTPS listeners. */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export interface PemPair {
+  certFile: string;
+  keyFile: string;
+  cert: string;
+  key: string;
+}
+
+/** A self-signed RSA certificate for `commonName` (with SANs), written to a fresh temp folder. */
+export async function selfSignedCertificate(commonName: string, altNames: string[] = []): Promise<PemPair> {
+  const dir = await mkdtemp(join(tmpdir(), 'albatross-cert-'));
+  const certFile = join(dir, 'tls.crt');
+  const keyFile = join(dir, 'tls.key');
+  const sans = [commonName, ...altNames].map((n) =>
+    /^\d+\.\d+\.\d+\.\d+$/.test(n) ? `IP:${n}` : `DNS:${n}`,
+  );
+  try {
+    await run('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-sha256',
+      '-days',
+      '30',
+      '-subj',
+      `/CN=${commonName}`,
+      '-addext',
+      `subjectAltName=${sans.join(',')}`,
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+    ]);
+  } catch (err) {
+    throw new Error(`could not create a certificate with openssl: ${(err as Error).message.split('\n')[0]}`);
+  }
+  return { certFile, keyFile, cert: await readFile(certFile, 'utf8'), key: await readFile(keyFile, 'utf8') };
+}
