@@ -10,7 +10,12 @@ import { parseAllDocuments } from 'yaml';
 interface Obj {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace?: string; annotations?: Record<string, string> };
+  metadata: {
+    name: string;
+    namespace?: string;
+    annotations?: Record<string, string>;
+    labels?: Record<string, string>;
+  };
   // biome-ignore lint/suspicious/noExplicitAny: rendered manifests are checked field by field below
   [key: string]: any;
 }
@@ -232,7 +237,8 @@ describe('infra/k8s', () => {
       expect(sc.capabilities).toEqual({ drop: ['ALL'] });
       expect(pod.hostNetwork).toBeUndefined();
       const ns = one('Namespace', 'albatross-system');
-      expect(ns.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
+      expect(ns.metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe('restricted');
+      expect(ns.metadata.labels?.['pod-security.kubernetes.io/warn']).toBe('restricted');
     });
 
     it('serves HTTPS on 9443 with probes, resources and its config from the generated ConfigMap', () => {

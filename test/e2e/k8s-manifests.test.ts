@@ -1,0 +1,251 @@
+/**
+ * infra/k8s against a real kube-apiserver: every manifest is accepted by the API server's own validation
+ * (server-side dry run), and the webhook configurations' namespaceSelector + CEL matchConditions send
+ * exactly our Ingresses to the webhook. The webhook here is a recording stub on loopback so this suite
+ * checks the manifests alone; test/e2e/albatross.test.ts runs the real webhook behind the same configs.
+ */
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments, stringify } from 'yaml';
+import {
+  assetsAvailable,
+  type K8sObject,
+  type Kube,
+  makeServingCert,
+  renderManifests,
+  startKube,
+  webhookConfigsFor,
+} from '../support/kube';
+
+interface Seen {
+  path: string;
+  namespace: string;
+  name: string;
+  dryRun: boolean;
+  operation: string;
+}
+
+/** Records every AdmissionReview; denies Ingresses named `deny-*` from /validate. */
+async function startRecorder(
+  dir: string,
+): Promise<{ url: string; caPem: string; seen: Seen[]; server: Server }> {
+  const cert = await makeServingCert(dir, 'recorder');
+  const seen: Seen[] = [];
+  const server = createServer({ cert: cert.certPem, key: cert.keyPem }, (req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (c: string) => {
+      body += c;
+    });
+    req.on('end', () => {
+      // The API server appends ?timeout=<timeoutSeconds>s.
+      const path = new URL(req.url ?? '/', 'https://127.0.0.1').pathname;
+      const review = JSON.parse(body) as {
+        request: {
+          uid: string;
+          operation: string;
+          dryRun?: boolean;
+          namespace: string;
+          name: string;
+          object: { metadata: { name: string } };
+        };
+      };
+      const r = review.request;
+      const name = r.name || r.object.metadata.name;
+      seen.push({
+        path,
+        namespace: r.namespace,
+        name,
+        dryRun: r.dryRun === true,
+        operation: r.operation,
+      });
+      const deny = path === '/validate' && name.startsWith('deny-');
+      res.setHeader('content-type', 'application/json');
+      res.end(
+        JSON.stringify({
+          apiVersion: 'admission.k8s.io/v1',
+          kind: 'AdmissionReview',
+          response: {
+            uid: r.uid,
+            allowed: !deny,
+            ...(deny
+              ? { status: { code: 403, message: `metadata.name: ${name}: expected the recorder to deny` } }
+              : {}),
+          },
+        }),
+      );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (typeof address !== 'object' || !address) throw new Error('recorder has no address');
+  return { url: `https://127.0.0.1:${address.port}`, caPem: cert.caPem, seen, server };
+}
+
+function ingress(
+  namespace: string,
+  name: string,
+  opts: { className?: string; legacyClass?: string } = {},
+): K8sObject {
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'Ingress',
+    metadata: {
+      namespace,
+      name,
+      ...(opts.legacyClass ? { annotations: { 'kubernetes.io/ingress.class': opts.legacyClass } } : {}),
+    },
+    spec: {
+      ...(opts.className ? { ingressClassName: opts.className } : {}),
+      defaultBackend: { service: { name: 'web', port: { number: 80 } } },
+    },
+  };
+}
+
+const toYaml = (objs: K8sObject[]) => objs.map((o) => stringify(o)).join('---\n');
+
+describe.skipIf(!assetsAvailable())('infra/k8s on a real API server', () => {
+  let kube: Kube;
+  let dir: string;
+  let recorder: Awaited<ReturnType<typeof startRecorder>>;
+  const manifests = renderManifests();
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'albatross-manifests-'));
+    [kube, recorder] = await Promise.all([startKube(), startRecorder(dir)]);
+  });
+
+  afterAll(async () => {
+    await kube?.stop();
+    await new Promise((r) => recorder?.server.close(r));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('accepts every manifest (server-side dry run; cert-manager kinds skipped: no CRDs here)', async () => {
+    const ns = manifests.filter((o) => o.kind === 'Namespace');
+    const rest = manifests.filter((o) => o.kind !== 'Namespace' && o.apiVersion !== 'cert-manager.io/v1');
+    expect(
+      manifests
+        .filter((o) => o.apiVersion === 'cert-manager.io/v1')
+        .map((o) => o.kind)
+        .sort(),
+    ).toEqual(['Certificate', 'Certificate', 'Issuer', 'Issuer']);
+    // A server-side dry run of namespaced objects needs their namespace to exist for real.
+    const created = await kube.kubectl(['apply', '-f', '-'], { input: toYaml(ns) });
+    expect(created.stderr).toBe('');
+    expect(created.code).toBe(0);
+
+    const dry = await kube.kubectl(['apply', '--dry-run=server', '-f', '-'], { input: toYaml(rest) });
+    expect(dry.stderr).toBe(''); // also: no "would violate PodSecurity" warning (namespace warns on restricted)
+    expect(dry.code).toBe(0);
+    for (const o of rest) {
+      expect(dry.stdout, `${o.kind}/${o.metadata.name}`).toMatch(
+        new RegExp(`/${o.metadata.name} (created|configured) \\(server dry run\\)`),
+      );
+    }
+    const after = await kube.kubectl(['get', 'deployment', '-n', 'albatross-system', 'albatross-webhook']);
+    expect(after.code).not.toBe(0); // a dry run persists nothing
+    expect(after.stderr).toContain('NotFound');
+  });
+
+  it('sends our Ingresses, and only ours, to both webhooks', async () => {
+    const configs = webhookConfigsFor(manifests, recorder.url, recorder.caPem);
+    const applied = await kube.kubectl(['apply', '-f', '-'], { input: toYaml(configs) });
+    expect(applied.stderr).toBe('');
+    await kube.kubectl(['create', 'namespace', 'apps']);
+
+    // Webhook configurations reach the admission chain asynchronously: wait until a probe goes through.
+    const deadline = Date.now() + 30_000;
+    while (!recorder.seen.some((s) => s.name === 'probe')) {
+      if (Date.now() > deadline) throw new Error('webhook configurations never took effect');
+      await kube.kubectl(['apply', '--dry-run=server', '-f', '-'], {
+        input: toYaml([ingress('apps', 'probe', { className: 'alb' })]),
+      });
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    recorder.seen.length = 0;
+
+    const cases = [
+      ingress('apps', 'class-alb', { className: 'alb' }),
+      ingress('apps', 'no-class'),
+      ingress('apps', 'class-nginx', { className: 'nginx' }),
+      // The API server itself rejects a legacy annotation that differs from ingressClassName on create.
+      ingress('apps', 'legacy-alb', { legacyClass: 'alb' }),
+      ingress('apps', 'legacy-nginx', { legacyClass: 'nginx' }),
+      ingress('kube-system', 'in-kube-system', { className: 'alb' }),
+      ingress('albatross-system', 'in-albatross-system', { className: 'alb' }),
+    ];
+    const res = await kube.kubectl(['apply', '-f', '-'], { input: toYaml(cases) });
+    expect(
+      res.stderr.replace(/^Warning: annotation "kubernetes.io\/ingress.class" is deprecated.*\n/gm, ''),
+    ).toBe('');
+    expect(res.code).toBe(0);
+
+    const reached = (path: string) =>
+      recorder.seen
+        .filter((s) => s.path === path)
+        .map((s) => `${s.namespace}/${s.name}`)
+        .sort();
+    const ours = ['apps/class-alb', 'apps/legacy-alb', 'apps/no-class'];
+    expect(reached('/mutate')).toEqual(ours);
+    expect(reached('/validate')).toEqual(ours);
+    expect(recorder.seen.every((s) => s.operation === 'CREATE' && !s.dryRun)).toBe(true);
+  });
+
+  it('passes dryRun through (sideEffects: NoneOnDryRun) and surfaces a denial in kubectl', async () => {
+    recorder.seen.length = 0;
+    const dry = await kube.kubectl(['apply', '--dry-run=server', '-f', '-'], {
+      input: toYaml([ingress('apps', 'dry', { className: 'alb' })]),
+    });
+    expect(dry.code).toBe(0);
+    expect(recorder.seen.map((s) => [s.path, s.dryRun])).toEqual([
+      ['/mutate', true],
+      ['/validate', true],
+    ]);
+
+    const denied = await kube.kubectl(['apply', '-f', '-'], {
+      input: toYaml([ingress('apps', 'deny-me', { className: 'alb' })]),
+    });
+    expect(denied.code).not.toBe(0);
+    expect(denied.stderr).toContain('admission webhook "vingress.albatross.dev" denied the request');
+    expect(denied.stderr).toContain('metadata.name: deny-me: expected the recorder to deny');
+  });
+
+  it('lets foreign Ingresses through even when the webhook is down (failurePolicy only hits ours)', async () => {
+    await new Promise((r) => recorder.server.close(r));
+    const foreign = await kube.kubectl(['apply', '-f', '-'], {
+      input: toYaml([ingress('apps', 'foreign-while-down', { className: 'nginx' })]),
+    });
+    expect(foreign.stderr).toBe('');
+    expect(foreign.code).toBe(0);
+    const ours = await kube.kubectl(['apply', '-f', '-'], {
+      input: toYaml([ingress('apps', 'ours-while-down', { className: 'alb' })]),
+    });
+    expect(ours.code).not.toBe(0);
+    expect(ours.stderr).toContain('failed calling webhook "mingress.albatross.dev"');
+  });
+});
+
+// Guards the helper that the other e2e suite relies on, without needing the assets.
+describe('webhookConfigsFor', () => {
+  it('points both webhooks at a URL with its caBundle and drops the cert-manager injection', () => {
+    const out = webhookConfigsFor(renderManifests(), 'https://127.0.0.1:1234', 'PEM');
+    expect(out.map((o) => o.kind).sort()).toEqual([
+      'MutatingWebhookConfiguration',
+      'ValidatingWebhookConfiguration',
+    ]);
+    for (const cfg of out) {
+      const hook = (cfg.webhooks as { clientConfig: unknown }[])[0];
+      expect(hook?.clientConfig).toEqual({
+        url: `https://127.0.0.1:1234${cfg.kind.startsWith('Mutating') ? '/mutate' : '/validate'}`,
+        caBundle: Buffer.from('PEM').toString('base64'),
+      });
+      expect(cfg.metadata.annotations?.['cert-manager.io/inject-ca-from']).toBeUndefined();
+    }
+    expect(parseAllDocuments(toYaml(out))).toHaveLength(2);
+  });
+});
