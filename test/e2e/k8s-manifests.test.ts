@@ -152,6 +152,63 @@ describe.skipIf(!assetsAvailable())('infra/k8s on a real API server', () => {
     expect(after.stderr).toContain('NotFound');
   });
 
+  it('grants the ServiceAccount what it needs and nothing more (RBAC applied for real, kubectl auth can-i)', async () => {
+    const rbac = manifests.filter((o) =>
+      ['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'].includes(o.kind),
+    );
+    const applied = await kube.kubectl(['apply', '-f', '-'], { input: toYaml(rbac) });
+    expect(applied.code, applied.stderr).toBe(0);
+    const sa = 'system:serviceaccount:albatross-system:albatross';
+    const can = async (verb: string, resource: string, namespace?: string, sub?: string) => {
+      const args = ['auth', 'can-i', verb, resource, `--as=${sa}`];
+      if (namespace) args.push('-n', namespace);
+      else args.push('--all-namespaces');
+      if (sub) args.push(`--subresource=${sub}`);
+      const r = await kube.kubectl(args);
+      return r.stdout.trim();
+    };
+    const allowed: [string, string, string?, string?][] = [
+      ['list', 'ingresses.networking.k8s.io'],
+      ['watch', 'ingresses.networking.k8s.io'],
+      ['patch', 'ingresses.networking.k8s.io'],
+      ['patch', 'ingresses.networking.k8s.io', undefined, 'status'],
+      ['watch', 'ingressclasses.networking.k8s.io'],
+      ['watch', 'services'],
+      ['watch', 'nodes'],
+      ['watch', 'endpointslices.discovery.k8s.io'],
+      ['create', 'events'],
+      ['create', 'events.events.k8s.io'],
+      ['create', 'leases.coordination.k8s.io', 'albatross-system'],
+      ['update', 'leases.coordination.k8s.io', 'albatross-system'],
+    ];
+    const denied: [string, string, string?, string?][] = [
+      ['get', 'secrets'],
+      ['list', 'secrets', 'albatross-system'],
+      ['update', 'ingresses.networking.k8s.io'],
+      ['delete', 'ingresses.networking.k8s.io'],
+      ['create', 'ingresses.networking.k8s.io'],
+      ['update', 'ingresses.networking.k8s.io', undefined, 'status'],
+      ['patch', 'services'],
+      ['get', 'configmaps', 'kube-system'],
+      ['create', 'leases.coordination.k8s.io', 'kube-system'],
+      ['delete', 'leases.coordination.k8s.io', 'albatross-system'],
+      ['create', 'pods', 'albatross-system'],
+      ['patch', 'validatingwebhookconfigurations.admissionregistration.k8s.io'],
+    ];
+    for (const [verb, resource, ns, sub] of allowed) {
+      expect(
+        await can(verb, resource, ns, sub),
+        `${verb} ${resource}${sub ? `/${sub}` : ''} ${ns ?? ''}`,
+      ).toBe('yes');
+    }
+    for (const [verb, resource, ns, sub] of denied) {
+      expect(
+        await can(verb, resource, ns, sub),
+        `${verb} ${resource}${sub ? `/${sub}` : ''} ${ns ?? ''}`,
+      ).toBe('no');
+    }
+  });
+
   it('sends our Ingresses, and only ours, to both webhooks', async () => {
     const configs = webhookConfigsFor(manifests, recorder.url, recorder.caPem);
     const applied = await kube.kubectl(['apply', '-f', '-'], { input: toYaml(configs) });
