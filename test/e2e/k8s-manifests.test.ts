@@ -6,7 +6,6 @@
  */
 
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,76 +14,11 @@ import {
   assetsAvailable,
   type K8sObject,
   type Kube,
-  makeServingCert,
   renderManifests,
   startKube,
   webhookConfigsFor,
 } from '../support/kube';
-
-interface Seen {
-  path: string;
-  namespace: string;
-  name: string;
-  dryRun: boolean;
-  operation: string;
-}
-
-/** Records every AdmissionReview; denies Ingresses named `deny-*` from /validate. */
-async function startRecorder(
-  dir: string,
-): Promise<{ url: string; caPem: string; seen: Seen[]; server: Server }> {
-  const cert = await makeServingCert(dir, 'recorder');
-  const seen: Seen[] = [];
-  const server = createServer({ cert: cert.certPem, key: cert.keyPem }, (req, res) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (c: string) => {
-      body += c;
-    });
-    req.on('end', () => {
-      // The API server appends ?timeout=<timeoutSeconds>s.
-      const path = new URL(req.url ?? '/', 'https://127.0.0.1').pathname;
-      const review = JSON.parse(body) as {
-        request: {
-          uid: string;
-          operation: string;
-          dryRun?: boolean;
-          namespace: string;
-          name: string;
-          object: { metadata: { name: string } };
-        };
-      };
-      const r = review.request;
-      const name = r.name || r.object.metadata.name;
-      seen.push({
-        path,
-        namespace: r.namespace,
-        name,
-        dryRun: r.dryRun === true,
-        operation: r.operation,
-      });
-      const deny = path === '/validate' && name.startsWith('deny-');
-      res.setHeader('content-type', 'application/json');
-      res.end(
-        JSON.stringify({
-          apiVersion: 'admission.k8s.io/v1',
-          kind: 'AdmissionReview',
-          response: {
-            uid: r.uid,
-            allowed: !deny,
-            ...(deny
-              ? { status: { code: 403, message: `metadata.name: ${name}: expected the recorder to deny` } }
-              : {}),
-          },
-        }),
-      );
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (typeof address !== 'object' || !address) throw new Error('recorder has no address');
-  return { url: `https://127.0.0.1:${address.port}`, caPem: cert.caPem, seen, server };
-}
+import { type AdmissionStub, startAdmissionStub } from './admission-stub';
 
 function ingress(
   namespace: string,
@@ -111,12 +45,12 @@ const toYaml = (objs: K8sObject[]) => objs.map((o) => stringify(o)).join('---\n'
 describe.skipIf(!assetsAvailable())('infra/k8s on a real API server', () => {
   let kube: Kube;
   let dir: string;
-  let recorder: Awaited<ReturnType<typeof startRecorder>>;
+  let recorder: AdmissionStub;
   const manifests = renderManifests();
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'albatross-manifests-'));
-    [kube, recorder] = await Promise.all([startKube(), startRecorder(dir)]);
+    [kube, recorder] = await Promise.all([startKube(), startAdmissionStub(dir)]);
   });
 
   afterAll(async () => {
