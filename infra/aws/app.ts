@@ -1,0 +1,35 @@
+/**
+ * CDK entry point (`cdk.json`: `npx tsx infra/aws/app.ts`). Settings come from context:
+ *   npx cdk synth -c clusterName=prod -c vpcId=vpc-0123 [-c oidcProviderArn=…] [-c alarmEmail=…]
+ *     [-c queueName=… -c deadLetterQueueName=… -c resultsQueueName=…] [-c podIdentityAssociation=false]
+ * Synth is offline: no lookups, no credentials (the environment stays account/region-agnostic).
+ */
+import { App } from 'aws-cdk-lib';
+import { AlbatrossStack } from './stack';
+
+const app = new App();
+const ctx = (key: string): string | undefined => {
+  const value: unknown = app.node.tryGetContext(key);
+  return value === undefined || value === null || value === '' ? undefined : String(value);
+};
+
+const clusterName = ctx('clusterName');
+if (!clusterName) {
+  process.stderr.write(
+    'infra/aws: missing context clusterName: expected -c clusterName=<EKS cluster name>\n',
+  );
+  process.exit(2);
+}
+
+new AlbatrossStack(app, ctx('stackName') ?? `Albatross-${clusterName.replace(/[^a-zA-Z0-9-]/g, '-')}`, {
+  clusterName,
+  vpcId: ctx('vpcId'),
+  queueName: ctx('queueName'),
+  deadLetterQueueName: ctx('deadLetterQueueName'),
+  resultsQueueName: ctx('resultsQueueName'),
+  oidcProviderArn: ctx('oidcProviderArn'),
+  alarmEmail: ctx('alarmEmail'),
+  podIdentityAssociation: ctx('podIdentityAssociation') !== 'false',
+  description: `Albatross: Ingress → ALB reconciler for cluster ${clusterName}`,
+});
+app.synth();
