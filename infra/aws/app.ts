@@ -29,6 +29,7 @@ new AlbatrossStack(app, ctx('stackName') ?? `Albatross-${clusterName.replace(/[^
   resultsQueueName: ctx('resultsQueueName'),
   oidcProviderArn: ctx('oidcProviderArn'),
   alarmEmail: ctx('alarmEmail'),
+  lambdaEntry: ctx('lambdaEntry'),
   podIdentityAssociation: ctx('podIdentityAssociation') !== 'false',
   description: `Albatross: Ingress → ALB reconciler for cluster ${clusterName}`,
 });

@@ -1,0 +1,357 @@
+/**
+ * `albatross redrive`: replays snapshots that gave up into the DLQ, after the cause is fixed.
+ *
+ * Its own receive → send → delete loop (not StartMessageMoveTask) so that it can show what it moves, keep
+ * each message's FIFO group, and run against emulators. A message leaves the DLQ only after the main queue
+ * has accepted it: a crash in between at worst replays a snapshot twice, which the reconciler tolerates
+ * (SPEC §6.2.9). `--dry-run` only lists: every message it saw is made visible again before it exits.
+ */
+import { randomUUID } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
+import {
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  type Message,
+  type MessageAttributeValue,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { StackSnapshot } from '../../shared/messages';
+import { parseCommandArgs, requireFlag, UsageError } from '../args';
+import type { Command } from '../main';
+
+export interface RedriveOptions {
+  dlqUrl: string;
+  /** Required unless `dryRun`. */
+  queueUrl?: string;
+  /** Stop after this many messages (default: until the DLQ returns nothing). */
+  max?: number;
+  dryRun: boolean;
+}
+
+/** What the DLQ message says about itself, decoded as far as it goes. */
+export type SnapshotSummary =
+  | {
+      kind: 'snapshot';
+      cluster: string;
+      stackId: string;
+      seq: number;
+      digest: string;
+      deletion: boolean;
+      members: string[];
+      verify: boolean;
+    }
+  | { kind: 'undecodable'; problem: string };
+
+export interface RedriveEntry {
+  messageId: string;
+  groupId?: string;
+  receiveCount?: number;
+  firstReceivedAt?: string;
+  sentAt?: string;
+  /** The queue that moved it here (SQS sets it on DLQ moves). */
+  sourceQueueArn?: string;
+  /** From a `lastError`-like message attribute, when the sender or reconciler left one. */
+  lastError?: string;
+  snapshot: SnapshotSummary;
+  action: 'listed' | 'moved' | 'failed';
+  error?: string;
+}
+
+export interface RedriveReport {
+  dryRun: boolean;
+  entries: RedriveEntry[];
+  moved: number;
+  failed: number;
+}
+
+export type ProgressFn = (done: number, total: number | undefined, entry?: RedriveEntry) => void;
+
+const RECEIVE_BATCH = 10;
+/** Long enough to send and delete a batch; short enough that an interrupted run releases messages soon. */
+const RECEIVE_VISIBILITY_SECONDS = 60;
+
+/** Decodes a queue body: a StackSnapshot JSON, or the gzip envelope `{"contentEncoding":"gzip", …: base64}`. */
+export function decodeBody(body: string): unknown {
+  const outer: unknown = JSON.parse(body);
+  if (
+    typeof outer !== 'object' ||
+    outer === null ||
+    (outer as { contentEncoding?: unknown }).contentEncoding !== 'gzip'
+  )
+    return outer;
+  const envelope = outer as Record<string, unknown>;
+  const payload = ['body', 'data', 'payload', 'snapshot']
+    .map((k) => envelope[k])
+    .find((v): v is string => typeof v === 'string');
+  if (payload === undefined) throw new Error('gzip envelope without a base64 payload field');
+  return JSON.parse(gunzipSync(Buffer.from(payload, 'base64')).toString('utf8'));
+}
+
+export function summarize(body: string | undefined): SnapshotSummary {
+  if (body === undefined) return { kind: 'undecodable', problem: 'empty body' };
+  let value: unknown;
+  try {
+    value = decodeBody(body);
+  } catch (err) {
+    return { kind: 'undecodable', problem: `body: ${(err as Error).message}` };
+  }
+  const parsed = StackSnapshot.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const at = issue?.path.join('.') || '(root)';
+    return { kind: 'undecodable', problem: `${at}: ${issue?.message ?? 'not a StackSnapshot'}` };
+  }
+  const s = parsed.data;
+  return {
+    kind: 'snapshot',
+    cluster: s.cluster,
+    stackId: s.stackId,
+    seq: s.seq,
+    digest: s.digest,
+    deletion: s.stack === null,
+    members: s.members.map((m) => `${m.namespace}/${m.name}`),
+    verify: s.verify,
+  };
+}
+
+const LAST_ERROR_ATTRIBUTES = ['lastError', 'LastError', 'albatross-last-error', 'error'];
+
+function describe(message: Message): Omit<RedriveEntry, 'action'> {
+  const sys = message.Attributes ?? {};
+  const attrs = message.MessageAttributes ?? {};
+  const lastError = LAST_ERROR_ATTRIBUTES.map((k) => attrs[k]?.StringValue).find((v) => v !== undefined);
+  const time = (ms: string | undefined) => (ms ? new Date(Number(ms)).toISOString() : undefined);
+  return {
+    messageId: message.MessageId ?? '?',
+    groupId: sys.MessageGroupId,
+    receiveCount: sys.ApproximateReceiveCount ? Number(sys.ApproximateReceiveCount) : undefined,
+    firstReceivedAt: time(sys.ApproximateFirstReceiveTimestamp),
+    sentAt: time(sys.SentTimestamp),
+    sourceQueueArn: sys.DeadLetterQueueSourceArn,
+    lastError,
+    snapshot: summarize(message.Body),
+  };
+}
+
+/** Message attributes as SendMessage accepts them (list-typed values are reserved by SQS and dropped). */
+function forwardableAttributes(message: Message): Record<string, MessageAttributeValue> | undefined {
+  const out: Record<string, MessageAttributeValue> = {};
+  for (const [key, v] of Object.entries(message.MessageAttributes ?? {})) {
+    if (!v.DataType) continue;
+    out[key] = { DataType: v.DataType, StringValue: v.StringValue, BinaryValue: v.BinaryValue };
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+export async function redrive(
+  sqs: SQSClient,
+  options: RedriveOptions,
+  progress?: ProgressFn,
+): Promise<RedriveReport> {
+  if (!options.dryRun && !options.queueUrl) throw new UsageError('missing required flag --queue-url');
+  const total = await approximateDepth(sqs, options.dlqUrl, options.max);
+  const entries: RedriveEntry[] = [];
+  const held: Message[] = [];
+  const seen = new Set<string>();
+  const limit = options.max ?? Number.POSITIVE_INFINITY;
+  progress?.(0, total);
+  try {
+    while (entries.length < limit) {
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: options.dlqUrl,
+          MaxNumberOfMessages: Math.min(RECEIVE_BATCH, limit - entries.length),
+          VisibilityTimeout: RECEIVE_VISIBILITY_SECONDS,
+          // Long poll for 1 s: it asks every SQS server, so "nothing returned" really means empty.
+          WaitTimeSeconds: 1,
+          MessageSystemAttributeNames: ['All'],
+          MessageAttributeNames: ['All'],
+        }),
+      );
+      const fresh = Messages.filter((m) => m.MessageId && !seen.has(m.MessageId));
+      if (fresh.length === 0) break;
+      for (const message of fresh) {
+        seen.add(message.MessageId!);
+        const entry: RedriveEntry = { ...describe(message), action: 'listed' };
+        if (options.dryRun) held.push(message);
+        else await moveOne(sqs, options.queueUrl!, options.dlqUrl, message, entry, held);
+        entries.push(entry);
+        progress?.(entries.length, total, entry);
+        if (entries.length >= limit) break;
+      }
+      // Messages beyond --max in this batch go straight back.
+      const extra = fresh.filter((m) => !entries.some((e) => e.messageId === m.MessageId));
+      held.push(...extra);
+    }
+  } finally {
+    await release(sqs, options.dlqUrl, held);
+  }
+  return {
+    dryRun: options.dryRun,
+    entries,
+    moved: entries.filter((e) => e.action === 'moved').length,
+    failed: entries.filter((e) => e.action === 'failed').length,
+  };
+}
+
+async function moveOne(
+  sqs: SQSClient,
+  queueUrl: string,
+  dlqUrl: string,
+  message: Message,
+  entry: RedriveEntry,
+  held: Message[],
+): Promise<void> {
+  if (!entry.groupId) {
+    entry.action = 'failed';
+    entry.error = 'MessageGroupId: missing: expected a FIFO DLQ message (is --dlq-url a FIFO queue?)';
+    held.push(message);
+    return;
+  }
+  try {
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: queueUrl,
+        MessageBody: message.Body,
+        MessageGroupId: entry.groupId,
+        // A fresh id: the original (the digest) may still be inside the 5-minute dedup window.
+        MessageDeduplicationId: `redrive-${randomUUID()}`,
+        MessageAttributes: forwardableAttributes(message),
+      }),
+    );
+  } catch (err) {
+    entry.action = 'failed';
+    entry.error = `send: ${(err as Error).name}: ${(err as Error).message}`;
+    held.push(message);
+    return;
+  }
+  try {
+    await sqs.send(new DeleteMessageCommand({ QueueUrl: dlqUrl, ReceiptHandle: message.ReceiptHandle }));
+    entry.action = 'moved';
+  } catch (err) {
+    // Sent but still in the DLQ: the next run replays it once more, which is harmless.
+    entry.action = 'failed';
+    entry.error = `sent, but delete from the DLQ failed: ${(err as Error).name}: ${(err as Error).message}`;
+  }
+}
+
+/** Makes held messages visible again at once (dry run, --max remainder, failed sends). */
+async function release(sqs: SQSClient, queueUrl: string, messages: Message[]): Promise<void> {
+  for (let i = 0; i < messages.length; i += RECEIVE_BATCH) {
+    const chunk = messages.slice(i, i + RECEIVE_BATCH);
+    await sqs.send(
+      new ChangeMessageVisibilityBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: chunk.map((m, j) => ({
+          Id: String(j),
+          ReceiptHandle: m.ReceiptHandle,
+          VisibilityTimeout: 0,
+        })),
+      }),
+    );
+  }
+}
+
+async function approximateDepth(sqs: SQSClient, queueUrl: string, max?: number): Promise<number | undefined> {
+  try {
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
+    );
+    const n = Number(Attributes?.ApproximateNumberOfMessages);
+    if (!Number.isFinite(n)) return max;
+    return max === undefined ? n : Math.min(n, max);
+  } catch {
+    return max; // Only the progress bar needs it.
+  }
+}
+
+// ---- presentation -------------------------------------------------------------------------------------
+
+export function formatEntry(e: RedriveEntry): string {
+  const s = e.snapshot;
+  const what =
+    s.kind === 'snapshot'
+      ? `stack ${s.stackId} (cluster ${s.cluster}, seq ${s.seq}, ${s.deletion ? 'deletion' : `digest ${s.digest.slice(0, 12)}`}${s.verify ? ', verify' : ''}; members ${s.members.join(', ') || 'none'})`
+      : `undecodable body (${s.problem})`;
+  const facts = [
+    e.groupId ? `group ${e.groupId}` : undefined,
+    e.receiveCount !== undefined ? `received ${e.receiveCount}×` : undefined,
+    e.sentAt ? `sent ${e.sentAt}` : undefined,
+  ].filter(Boolean);
+  const lines = [`${e.messageId}: ${what}`, `  ${facts.join(', ')}`];
+  lines.push(`  last error: ${e.lastError ?? 'unknown (see the reconciler logs / results queue)'}`);
+  const verdict = {
+    listed: 'listed (dry run, left in the DLQ)',
+    moved: 'moved to the queue',
+    failed: `FAILED: ${e.error}`,
+  };
+  lines.push(`  → ${verdict[e.action]}`);
+  return lines.join('\n');
+}
+
+export function progressBar(done: number, total: number | undefined, width = 20): string {
+  if (total === undefined || total <= 0) return `\r${done}`;
+  const filled = Math.min(width, Math.round((done / total) * width));
+  return `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`;
+}
+
+export const command: Command = {
+  summary: 'replay snapshots from the dead-letter queue to the snapshot queue',
+  usage: 'albatross redrive --dlq-url URL --queue-url URL [--max N] [--dry-run] [--json] [--region REGION]',
+  async run(argv) {
+    const { values, common, help } = parseCommandArgs(argv, {
+      'dlq-url': { type: 'string' },
+      'queue-url': { type: 'string' },
+      max: { type: 'string' },
+      'dry-run': { type: 'boolean', default: false },
+    });
+    if (help) {
+      process.stdout.write(`${this.usage}\n`);
+      return 0;
+    }
+    const dryRun = values['dry-run'] === true;
+    const dlqUrl = requireFlag(values['dlq-url'] as string | undefined, 'dlq-url');
+    const queueUrl = dryRun
+      ? (values['queue-url'] as string | undefined)
+      : requireFlag(values['queue-url'] as string | undefined, 'queue-url');
+    let max: number | undefined;
+    if (values.max !== undefined) {
+      max = Number(values.max);
+      if (!Number.isInteger(max) || max < 1)
+        throw new UsageError(`--max: ${JSON.stringify(values.max)}: expected a positive integer`);
+    }
+    for (const [flag, url] of [
+      ['dlq-url', dlqUrl],
+      ['queue-url', queueUrl],
+    ] as const) {
+      if (url !== undefined && !/^https?:\/\//.test(url))
+        throw new UsageError(
+          `--${flag}: ${JSON.stringify(url)}: expected a queue URL (https://sqs.<region>.amazonaws.com/…)`,
+        );
+    }
+
+    const sqs = new SQSClient(common.region ? { region: common.region } : {});
+    const tty = process.stderr.isTTY === true;
+    const progress: ProgressFn = (done, total, entry) => {
+      if (tty) process.stderr.write(progressBar(done, total));
+      else if (entry)
+        process.stderr.write(`redrive: ${done}/${total ?? '?'} ${entry.messageId} ${entry.action}\n`);
+    };
+    const report = await redrive(sqs, { dlqUrl, queueUrl, max, dryRun }, progress);
+    if (tty) process.stderr.write('\n');
+
+    if (common.json) {
+      process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    } else {
+      for (const entry of report.entries) process.stdout.write(`${formatEntry(entry)}\n`);
+      const summary = dryRun
+        ? `${report.entries.length} message(s) in the DLQ listed; nothing changed`
+        : `${report.moved} moved, ${report.failed} failed`;
+      process.stdout.write(`${summary}\n`);
+    }
+    return report.failed > 0 ? 1 : 0;
+  },
+};

@@ -1,0 +1,67 @@
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { decodeBody, formatEntry, progressBar, summarize } from '../../cli/commands/redrive';
+import { API_VERSION, stackDigest } from '../../shared/messages';
+
+const snap = {
+  apiVersion: API_VERSION,
+  kind: 'StackSnapshot',
+  cluster: 'demo',
+  stackId: 'shop',
+  seq: 3,
+  digest: stackDigest(null),
+  verify: true,
+  members: [{ namespace: 'shop', name: 'storefront', uid: 'u', resourceVersion: '1' }],
+  inactiveMembers: [],
+  stack: null,
+};
+
+describe('redrive presentation', () => {
+  it('draws a hand-written progress bar that redraws in place', () => {
+    expect(progressBar(5, 10, 10)).toBe('\r[#####.....] 5/10');
+    expect(progressBar(0, 3, 6)).toBe('\r[......] 0/3');
+    expect(progressBar(4, 4, 4)).toBe('\r[####] 4/4');
+    expect(progressBar(7, undefined)).toBe('\r7');
+  });
+
+  it('decodes plain and gzip-enveloped snapshots alike', () => {
+    const gz = gzipSync(Buffer.from(JSON.stringify(snap))).toString('base64');
+    expect(decodeBody(JSON.stringify(snap))).toEqual(snap);
+    expect(decodeBody(JSON.stringify({ contentEncoding: 'gzip', body: gz }))).toEqual(snap);
+    expect(summarize(JSON.stringify(snap))).toMatchObject({
+      kind: 'snapshot',
+      stackId: 'shop',
+      deletion: true,
+    });
+  });
+
+  it('names the field that makes a body not a snapshot', () => {
+    expect(summarize(JSON.stringify({ ...snap, seq: -1 }))).toEqual({
+      kind: 'undecodable',
+      problem: expect.stringMatching(/^seq: /),
+    });
+    expect(summarize(JSON.stringify({ contentEncoding: 'gzip' }))).toEqual({
+      kind: 'undecodable',
+      problem: 'body: gzip envelope without a base64 payload field',
+    });
+  });
+
+  it('prints the stack, the group, the receive count and the outcome of each message', () => {
+    const text = formatEntry({
+      messageId: 'm-1',
+      groupId: 'demo:shop',
+      receiveCount: 5,
+      lastError: 'AccessDenied: elasticloadbalancing:CreateRule',
+      snapshot: summarize(JSON.stringify(snap)),
+      action: 'moved',
+    });
+    expect(text).toBe(
+      [
+        'm-1: stack shop (cluster demo, seq 3, deletion, verify; members shop/storefront)',
+        '  group demo:shop, received 5×',
+        '  last error: AccessDenied: elasticloadbalancing:CreateRule',
+        '  → moved to the queue',
+      ].join('\n'),
+    );
+  });
+});
