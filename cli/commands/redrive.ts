@@ -298,6 +298,11 @@ export function progressBar(done: number, total: number | undefined, width = 20)
   return `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`;
 }
 
+/** `https://sqs.eu-west-1.amazonaws.com/…` → `eu-west-1`, so the region flag is rarely needed. */
+export function regionOf(queueUrl: string): string | undefined {
+  return /^https:\/\/sqs\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?\//.exec(queueUrl)?.[1];
+}
+
 export const command: Command = {
   summary: 'replay snapshots from the dead-letter queue to the snapshot queue',
   usage: 'albatross redrive --dlq-url URL --queue-url URL [--max N] [--dry-run] [--json] [--region REGION]',
@@ -333,7 +338,9 @@ export const command: Command = {
         );
     }
 
-    const sqs = new SQSClient(common.region ? { region: common.region } : {});
+    const region =
+      common.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? regionOf(dlqUrl);
+    const sqs = new SQSClient(region ? { region } : {});
     const tty = process.stderr.isTTY === true;
     const progress: ProgressFn = (done, total, entry) => {
       if (tty) process.stderr.write(progressBar(done, total));

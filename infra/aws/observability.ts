@@ -56,10 +56,13 @@ function reconcilerMetric(
   });
 }
 
-/** Every series of one metric, whatever its extra dimensions (reasons are open-ended, so search). */
-function searchAll(metricName: string, label: string) {
+/**
+ * Every series of one metric, whatever its dimensions: reasons are open-ended, and a schema-less search
+ * keeps working if the reconciler adds a dimension.
+ */
+function searchAll(metricName: string) {
   return new MathExpression({
-    expression: `SEARCH('{${METRICS_NAMESPACE},service,${label}} MetricName="${metricName}"', 'Sum', 300)`,
+    expression: `SEARCH('Namespace="${METRICS_NAMESPACE}" MetricName="${metricName}"', 'Sum', 300)`,
     label: '',
     period: FIVE_MINUTES,
   });
@@ -160,13 +163,13 @@ export class AlbatrossObservability extends Construct {
     dashboard.addWidgets(
       new GraphWidget({
         title: 'Reconciles by outcome',
-        left: [searchAll('Reconciles', 'Outcome')],
+        left: [searchAll('Reconciles')],
         stacked: true,
         width: 12,
       }),
       new GraphWidget({
         title: 'Failures by reason',
-        left: [searchAll('ReconcileFailures', 'Reason')],
+        left: [searchAll('ReconcileFailures')],
         stacked: true,
         width: 12,
       }),

@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { decodeBody, formatEntry, progressBar, summarize } from '../../cli/commands/redrive';
+import { decodeBody, formatEntry, progressBar, regionOf, summarize } from '../../cli/commands/redrive';
 import { API_VERSION, stackDigest } from '../../shared/messages';
 
 const snap = {
@@ -63,5 +63,14 @@ describe('redrive presentation', () => {
         '  → moved to the queue',
       ].join('\n'),
     );
+  });
+});
+
+describe('regionOf', () => {
+  it('reads the region from an SQS queue URL, and nothing from an emulator URL', () => {
+    expect(
+      regionOf('https://sqs.eu-west-1.amazonaws.com/123456789012/albatross-prod-snapshots-dlq.fifo'),
+    ).toBe('eu-west-1');
+    expect(regionOf('http://127.0.0.1:5000/123456789012/q.fifo')).toBeUndefined();
   });
 });
