@@ -102,9 +102,13 @@ async function depth(queueUrl: string): Promise<number> {
   );
 }
 
-function albatross(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function albatross(args: string[]) {
+  return run(process.execPath, ['bin/albatross.js', 'redrive', ...args]);
+}
+
+function run(file: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/albatross.js', 'redrive', ...args], {
+    const child = spawn(file, args, {
       cwd: ROOT,
       env: {
         ...process.env,
@@ -201,6 +205,25 @@ describe('albatross redrive (moto)', () => {
     expect(res.stdout).toMatch(/FAILED: send: /);
     expect(res.stdout).toContain('0 moved, 3 failed');
     expect(await drain(q.dlqUrl)).toHaveLength(3);
+  });
+
+  it('draws a progress bar on stderr when stderr is a terminal', async () => {
+    // util-linux `script` gives the child a real pseudo-terminal; its output is the terminal's.
+    const cmd = [
+      'node',
+      'bin/albatross.js',
+      'redrive',
+      '--dlq-url',
+      q.dlqUrl,
+      '--queue-url',
+      q.queueUrl,
+      '--dry-run',
+    ];
+    const res = await run('script', ['-qec', cmd.join(' '), '/dev/null']);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain('\r[....................] 0/3');
+    expect(res.stdout).toContain('\r[####################] 3/3');
+    expect(res.stdout).not.toContain('redrive: 1/3');
   });
 
   it('rejects bad flags with the flag, the value and what was expected', async () => {
