@@ -10,12 +10,12 @@ import { randomUUID } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import {
   ChangeMessageVisibilityBatchCommand,
-  DeleteMessageCommand,
+  DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
   type Message,
   type MessageAttributeValue,
   ReceiveMessageCommand,
-  SendMessageCommand,
+  SendMessageBatchCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { StackSnapshot } from '../../shared/messages';
@@ -65,6 +65,11 @@ export interface RedriveReport {
   entries: RedriveEntry[];
   moved: number;
   failed: number;
+  /**
+   * Dry run only: messages the DLQ reported but the listing could not reach — FIFO hides the rest of a
+   * group while its first messages are held, and a dry run must not move them out of the way.
+   */
+  notListed: number;
 }
 
 export type ProgressFn = (done: number, total: number | undefined, entry?: RedriveEntry) => void;
@@ -173,18 +178,17 @@ export async function redrive(
       );
       const fresh = Messages.filter((m) => m.MessageId && !seen.has(m.MessageId));
       if (fresh.length === 0) break;
-      for (const message of fresh) {
-        seen.add(message.MessageId!);
-        const entry: RedriveEntry = { ...describe(message), action: 'listed' };
-        if (options.dryRun) held.push(message);
-        else await moveOne(sqs, options.queueUrl!, options.dlqUrl, message, entry, held);
+      for (const m of fresh) seen.add(m.MessageId!);
+      const batch = fresh.slice(0, limit - entries.length);
+      // Messages beyond --max in this batch go straight back.
+      held.push(...fresh.slice(batch.length));
+      const batchEntries = batch.map((m): RedriveEntry => ({ ...describe(m), action: 'listed' }));
+      if (options.dryRun) held.push(...batch);
+      else await moveBatch(sqs, options.queueUrl!, options.dlqUrl, batch, batchEntries, held);
+      for (const entry of batchEntries) {
         entries.push(entry);
         progress?.(entries.length, total, entry);
-        if (entries.length >= limit) break;
       }
-      // Messages beyond --max in this batch go straight back.
-      const extra = fresh.filter((m) => !entries.some((e) => e.messageId === m.MessageId));
-      held.push(...extra);
     }
   } finally {
     await release(sqs, options.dlqUrl, held);
@@ -194,48 +198,91 @@ export async function redrive(
     entries,
     moved: entries.filter((e) => e.action === 'moved').length,
     failed: entries.filter((e) => e.action === 'failed').length,
+    notListed: options.dryRun && total !== undefined ? Math.max(0, total - entries.length) : 0,
   };
 }
 
-async function moveOne(
+/**
+ * Sends a received batch to the queue (order within each group kept: SendMessageBatch preserves it) and
+ * deletes from the DLQ exactly the messages the queue accepted.
+ */
+async function moveBatch(
   sqs: SQSClient,
   queueUrl: string,
   dlqUrl: string,
-  message: Message,
-  entry: RedriveEntry,
+  messages: Message[],
+  entries: RedriveEntry[],
   held: Message[],
 ): Promise<void> {
-  if (!entry.groupId) {
-    entry.action = 'failed';
-    entry.error = 'MessageGroupId: missing: expected a FIFO DLQ message (is --dlq-url a FIFO queue?)';
-    held.push(message);
-    return;
+  const fail = (i: number, error: string, keep = true) => {
+    entries[i]!.action = 'failed';
+    entries[i]!.error = error;
+    if (keep) held.push(messages[i]!);
+  };
+  const sendable: number[] = [];
+  messages.forEach((_, i) => {
+    if (entries[i]!.groupId) sendable.push(i);
+    else fail(i, 'MessageGroupId: missing: expected a FIFO DLQ message (is --dlq-url a FIFO queue?)');
+  });
+  const sent: number[] = [];
+  for (const chunk of bySize(sendable, (i) => Buffer.byteLength(messages[i]!.Body ?? ''))) {
+    try {
+      const { Successful = [], Failed = [] } = await sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: chunk.map((i) => ({
+            Id: String(i),
+            MessageBody: messages[i]!.Body,
+            MessageGroupId: entries[i]!.groupId,
+            // A fresh id: the original (the digest) may still be inside the 5-minute dedup window.
+            MessageDeduplicationId: `redrive-${randomUUID()}`,
+            MessageAttributes: forwardableAttributes(messages[i]!),
+          })),
+        }),
+      );
+      for (const f of Failed) fail(Number(f.Id), `send: ${f.Code ?? 'Error'}: ${f.Message ?? ''}`.trim());
+      for (const ok of Successful) sent.push(Number(ok.Id));
+    } catch (err) {
+      for (const i of chunk) fail(i, `send: ${(err as Error).name}: ${(err as Error).message}`);
+    }
   }
+  if (sent.length === 0) return;
+  // Sent but still in the DLQ (delete failed): the next run replays it once more, which is harmless.
+  const deleteFailed = (i: number, why: string) =>
+    fail(i, `sent, but delete from the DLQ failed: ${why}`, false);
   try {
-    await sqs.send(
-      new SendMessageCommand({
-        QueueUrl: queueUrl,
-        MessageBody: message.Body,
-        MessageGroupId: entry.groupId,
-        // A fresh id: the original (the digest) may still be inside the 5-minute dedup window.
-        MessageDeduplicationId: `redrive-${randomUUID()}`,
-        MessageAttributes: forwardableAttributes(message),
+    const { Successful = [], Failed = [] } = await sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: dlqUrl,
+        Entries: sent.map((i) => ({ Id: String(i), ReceiptHandle: messages[i]!.ReceiptHandle })),
       }),
     );
+    for (const f of Failed) deleteFailed(Number(f.Id), `${f.Code ?? 'Error'}: ${f.Message ?? ''}`.trim());
+    for (const ok of Successful) entries[Number(ok.Id)]!.action = 'moved';
   } catch (err) {
-    entry.action = 'failed';
-    entry.error = `send: ${(err as Error).name}: ${(err as Error).message}`;
-    held.push(message);
-    return;
+    for (const i of sent) deleteFailed(i, `${(err as Error).name}: ${(err as Error).message}`);
   }
-  try {
-    await sqs.send(new DeleteMessageCommand({ QueueUrl: dlqUrl, ReceiptHandle: message.ReceiptHandle }));
-    entry.action = 'moved';
-  } catch (err) {
-    // Sent but still in the DLQ: the next run replays it once more, which is harmless.
-    entry.action = 'failed';
-    entry.error = `sent, but delete from the DLQ failed: ${(err as Error).name}: ${(err as Error).message}`;
+}
+
+/** SendMessageBatch caps the whole request; 256 KiB per request stays valid on every SQS limit there was. */
+const BATCH_BYTES = 256 * 1024;
+
+function bySize(indices: number[], size: (i: number) => number): number[][] {
+  const chunks: number[][] = [];
+  let current: number[] = [];
+  let bytes = 0;
+  for (const i of indices) {
+    const n = size(i);
+    if (current.length > 0 && bytes + n > BATCH_BYTES) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(i);
+    bytes += n;
   }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
 }
 
 /** Makes held messages visible again at once (dry run, --max remainder, failed sends). */
@@ -358,6 +405,10 @@ export const command: Command = {
         ? `${report.entries.length} message(s) in the DLQ listed; nothing changed`
         : `${report.moved} moved, ${report.failed} failed`;
       process.stdout.write(`${summary}\n`);
+      if (report.notListed > 0)
+        process.stdout.write(
+          `${report.notListed} more message(s) wait behind these in their stacks' FIFO groups; a dry run cannot list them without moving the ones in front\n`,
+        );
     }
     return report.failed > 0 ? 1 : 0;
   },
