@@ -3,6 +3,9 @@
  * SPEC §8 promises: safe admission settings, least-privilege RBAC, a hardened and highly available pod.
  */
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
@@ -280,5 +283,40 @@ describe('infra/k8s', () => {
       expect(svc.spec.ports).toEqual([{ name: 'https', port: 443, targetPort: 'https', protocol: 'TCP' }]);
       expect(svc.spec.selector).toEqual(one('Deployment').spec.selector.matchLabels);
     });
+  });
+
+  it('takes per-cluster values from an overlay (the docs/operations.md recipe)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'albatross-overlay-'));
+    try {
+      writeFileSync(
+        join(dir, 'kustomization.yaml'),
+        [
+          'apiVersion: kustomize.config.k8s.io/v1beta1',
+          'kind: Kustomization',
+          'resources:',
+          // kustomize refuses absolute resource paths.
+          `  - ${relative(dir, join(root, 'infra/k8s'))}`,
+          'configMapGenerator:',
+          '  - name: albatross-config',
+          '    behavior: merge',
+          '    literals:',
+          '      - CLUSTER_NAME=prod',
+          '      - QUEUE_URL=https://sqs.eu-west-1.amazonaws.com/111122223333/prod.fifo',
+          '',
+        ].join('\n'),
+      );
+      const out = execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8' });
+      const objs = parseAllDocuments(out).map((d) => d.toJSON() as Obj);
+      const cm = objs.find((o) => o.kind === 'ConfigMap')!;
+      expect(cm.data.CLUSTER_NAME).toBe('prod');
+      expect(cm.data.QUEUE_URL).toBe('https://sqs.eu-west-1.amazonaws.com/111122223333/prod.fifo');
+      expect(cm.data.AWS_REGION).toBe('us-east-1'); // merged, not replaced
+      expect(cm.metadata.name).not.toBe(one('ConfigMap').metadata.name); // new hash: pods roll
+      const dep = objs.find((o) => o.kind === 'Deployment')!;
+      const env = dep.spec.template.spec.containers[0].env.find((e: Obj) => e.name === 'CLUSTER_NAME');
+      expect(env.valueFrom.configMapKeyRef.name).toBe(cm.metadata.name);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
