@@ -96,7 +96,7 @@ build_etcd() {
 etcd_from_debian() {
   log "falling back to Debian's etcd-server package"
   command -v apt-get >/dev/null || return 1
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq etcd-server >/dev/null
+  apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq etcd-server >&2
   ln -sf /usr/bin/etcd "$OUT/etcd"
   touch "$OUT/.etcd-from-debian"
 }
