@@ -164,18 +164,24 @@ export async function redrive(
   const limit = options.max ?? Number.POSITIVE_INFINITY;
   progress?.(0, total);
   try {
+    // Short polls while messages flow; one long poll (it asks every SQS server) before calling it empty.
+    let waitSeconds = 0;
     while (entries.length < limit) {
       const { Messages = [] } = await sqs.send(
         new ReceiveMessageCommand({
           QueueUrl: options.dlqUrl,
           MaxNumberOfMessages: Math.min(RECEIVE_BATCH, limit - entries.length),
           VisibilityTimeout: RECEIVE_VISIBILITY_SECONDS,
-          // Long poll for 1 s: it asks every SQS server, so "nothing returned" really means empty.
-          WaitTimeSeconds: 1,
+          WaitTimeSeconds: waitSeconds,
           MessageSystemAttributeNames: ['All'],
           MessageAttributeNames: ['All'],
         }),
       );
+      if (Messages.length === 0 && waitSeconds === 0) {
+        waitSeconds = 1;
+        continue;
+      }
+      waitSeconds = 0;
       const fresh = Messages.filter((m) => m.MessageId && !seen.has(m.MessageId));
       if (fresh.length === 0) break;
       for (const m of fresh) seen.add(m.MessageId!);
