@@ -21,16 +21,22 @@ if (!clusterName) {
   process.exit(2);
 }
 
-new AlbatrossStack(app, ctx('stackName') ?? `Albatross-${clusterName.replace(/[^a-zA-Z0-9-]/g, '-')}`, {
-  clusterName,
-  vpcId: ctx('vpcId'),
-  queueName: ctx('queueName'),
-  deadLetterQueueName: ctx('deadLetterQueueName'),
-  resultsQueueName: ctx('resultsQueueName'),
-  oidcProviderArn: ctx('oidcProviderArn'),
-  alarmEmail: ctx('alarmEmail'),
-  lambdaEntry: ctx('lambdaEntry'),
-  podIdentityAssociation: ctx('podIdentityAssociation') !== 'false',
-  description: `Albatross: Ingress → ALB reconciler for cluster ${clusterName}`,
-});
+try {
+  new AlbatrossStack(app, ctx('stackName') ?? `Albatross-${clusterName.replace(/[^a-zA-Z0-9-]/g, '-')}`, {
+    clusterName,
+    vpcId: ctx('vpcId'),
+    queueName: ctx('queueName'),
+    deadLetterQueueName: ctx('deadLetterQueueName'),
+    resultsQueueName: ctx('resultsQueueName'),
+    oidcProviderArn: ctx('oidcProviderArn'),
+    alarmEmail: ctx('alarmEmail'),
+    lambdaEntry: ctx('lambdaEntry'),
+    podIdentityAssociation: ctx('podIdentityAssociation') !== 'false',
+    description: `Albatross: Ingress → ALB reconciler for cluster ${clusterName}`,
+  });
+} catch (err) {
+  // Bad settings are reported as one line naming the setting, not a stack trace.
+  process.stderr.write(`infra/aws: ${(err as Error).message}\n`);
+  process.exit(1);
+}
 app.synth();
