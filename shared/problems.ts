@@ -14,6 +14,8 @@ export interface ObjectRef {
 
 export interface Problem extends FieldProblem {
   object: ObjectRef;
+  /** For a conflict inside a group: the other Ingress involved. */
+  related?: ObjectRef;
 }
 
 export interface Warning {

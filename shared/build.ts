@@ -1,0 +1,226 @@
+/**
+ * The model builder's public face: cluster objects → one desired stack per IngressGroup (SPEC §1–§4),
+ * and the admission verdict for one candidate Ingress. Pure: no I/O, no clock, no randomness.
+ */
+import type { V1Ingress } from '@kubernetes/client-node';
+import { parseIngressAnnotations } from './annotations/parse';
+import { ANNOTATION_PREFIX, type IngressSettings, type Parsed } from './annotations/types';
+import { type ClusterIndex, indexCluster } from './builder/cluster-index';
+import { buildGroup, conflictProblem, type GroupBuild, type Member } from './builder/group';
+import type { ClusterObjects } from './cluster';
+import {
+  compareMembers,
+  type GroupId,
+  groupOf,
+  groupsFromFinalizers,
+  isDeleting,
+  nameOf,
+  namespaceOf,
+  stackIdOf,
+} from './groups';
+import { isManagedIngress } from './ingress-class';
+import type { MemberRef } from './messages';
+import type { DesiredStack } from './model';
+import type { ObjectRef, Problem, Warning } from './problems';
+
+export interface BuildOptions {
+  clusterName: string;
+}
+
+export type StackBuildResult =
+  /** `stack: null`: the group has no active member left, so its AWS resources are to be deleted. */
+  | { ok: true; stack: DesiredStack | null; warnings: Warning[] }
+  | { ok: false; problems: Problem[]; warnings: Warning[] };
+
+export interface StackBuild {
+  stackId: string;
+  members: MemberRef[];
+  inactiveMembers: MemberRef[];
+  result: StackBuildResult;
+}
+
+export interface AdmissionVerdict {
+  allowed: boolean;
+  problems: Problem[];
+  warnings: Warning[];
+}
+
+interface Candidate {
+  ingress: V1Ingress;
+  ref: ObjectRef;
+  parsed: Parsed<IngressSettings>;
+  group: GroupId;
+}
+
+interface GroupMembers {
+  group: GroupId;
+  active: Candidate[];
+  inactive: V1Ingress[];
+}
+
+const GROUP_NAME_KEY = `${ANNOTATION_PREFIX}group.name`;
+
+function refOf(ing: V1Ingress): ObjectRef {
+  return { kind: 'Ingress', namespace: namespaceOf(ing), name: nameOf(ing) };
+}
+
+function memberRef(ing: V1Ingress): MemberRef {
+  return {
+    namespace: namespaceOf(ing),
+    name: nameOf(ing),
+    uid: ing.metadata?.uid ?? '',
+    resourceVersion: ing.metadata?.resourceVersion ?? '',
+  };
+}
+
+/** Active = managed and not deleting; every group in a finalizer that is not the active group is inactive. */
+function collectGroups(objects: ClusterObjects, only?: string): Map<string, GroupMembers> {
+  const groups = new Map<string, GroupMembers>();
+  const entry = (g: GroupId) => {
+    const id = stackIdOf(g);
+    let e = groups.get(id);
+    if (!e) {
+      e = { group: g, active: [], inactive: [] };
+      groups.set(id, e);
+    }
+    return e;
+  };
+  for (const ing of objects.ingresses) {
+    let activeId: string | undefined;
+    if (isManagedIngress(ing, objects.ingressClasses) && !isDeleting(ing)) {
+      // Cheap pre-filter when one stack is wanted: the raw group name decides membership.
+      const rawGroup = ing.metadata?.annotations?.[GROUP_NAME_KEY]?.trim();
+      const probableId = rawGroup ? rawGroup : `${namespaceOf(ing)}/${nameOf(ing)}`;
+      if (
+        only === undefined ||
+        probableId === only ||
+        groupsFromFinalizers(ing).some((g) => stackIdOf(g) === only)
+      ) {
+        const parsed = parseIngressAnnotations(ing.metadata?.annotations);
+        const group = groupOf(ing, parsed.value);
+        activeId = stackIdOf(group);
+        if (only === undefined || activeId === only)
+          entry(group).active.push({ ingress: ing, ref: refOf(ing), parsed, group });
+      }
+    }
+    for (const g of groupsFromFinalizers(ing)) {
+      const id = stackIdOf(g);
+      if (id !== activeId && (only === undefined || id === only)) entry(g).inactive.push(ing);
+    }
+  }
+  return groups;
+}
+
+function buildFromMembers(
+  stackId: string,
+  gm: GroupMembers,
+  index: ClusterIndex,
+  opts: BuildOptions,
+): { build: StackBuild; group?: GroupBuild } {
+  const ordered = [...gm.active].sort((a, b) =>
+    compareMembers(
+      { namespace: a.ref.namespace, name: a.ref.name, order: a.parsed.value.groupOrder ?? 0 },
+      { namespace: b.ref.namespace, name: b.ref.name, order: b.parsed.value.groupOrder ?? 0 },
+    ),
+  );
+  const base = {
+    stackId,
+    members: ordered.map((c) => memberRef(c.ingress)),
+    inactiveMembers: gm.inactive
+      .map(memberRef)
+      .sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`)),
+  };
+  const annotationWarnings: Warning[] = ordered.flatMap((c) =>
+    c.parsed.warnings.map((message) => ({ object: c.ref, message })),
+  );
+  if (ordered.length === 0) return { build: { ...base, result: { ok: true, stack: null, warnings: [] } } };
+
+  const annotationProblems: Problem[] = ordered.flatMap((c) =>
+    c.parsed.problems.map((p) => ({ ...p, object: c.ref })),
+  );
+  const members: Member[] = ordered.map((c) => ({
+    ingress: c.ingress,
+    ref: c.ref,
+    order: c.parsed.value.groupOrder ?? 0,
+    settings: c.parsed.value,
+  }));
+  const g = buildGroup(opts.clusterName, gm.group, stackId, members, index);
+  const warnings = [...annotationWarnings, ...g.warnings];
+  const problems = [...annotationProblems, ...g.problems, ...g.conflicts.map((c) => conflictProblem(c, 'b'))];
+  if (problems.length > 0 || !g.stack)
+    return { build: { ...base, result: { ok: false, problems, warnings } }, group: g };
+  return { build: { ...base, result: { ok: true, stack: g.stack, warnings } }, group: g };
+}
+
+/** Every stack with at least one active or inactive member, sorted by stack id. */
+export function buildStacks(objects: ClusterObjects, opts: BuildOptions): StackBuild[] {
+  const index = indexCluster(objects);
+  return [...collectGroups(objects)]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([id, gm]) => buildFromMembers(id, gm, index, opts).build);
+}
+
+/** One stack (what the forwarder rebuilds when it is dirty); undefined when nothing refers to it. */
+export function buildStack(
+  stackId: string,
+  objects: ClusterObjects,
+  opts: BuildOptions,
+): StackBuild | undefined {
+  const gm = collectGroups(objects, stackId).get(stackId);
+  return gm ? buildFromMembers(stackId, gm, indexCluster(objects), opts).build : undefined;
+}
+
+const sameRef = (a: ObjectRef | undefined, b: ObjectRef) =>
+  a !== undefined && a.kind === b.kind && a.namespace === b.namespace && a.name === b.name;
+
+/**
+ * What admission decides for `candidate`: foreign and deleting Ingresses are always allowed; otherwise
+ * its group is built with the candidate in place, and every problem that involves the candidate denies
+ * it (its annotations, paths, limits it pushes over, conflicts with another member — named — and bad
+ * annotations on the Services it uses). Problems that belong to other members alone do not.
+ */
+export function validateIngress(
+  candidate: V1Ingress,
+  objects: ClusterObjects,
+  opts: BuildOptions,
+): AdmissionVerdict {
+  if (!isManagedIngress(candidate, objects.ingressClasses) || isDeleting(candidate)) {
+    return { allowed: true, problems: [], warnings: [] };
+  }
+  const self = refOf(candidate);
+  const others = objects.ingresses.filter(
+    (i) => !(namespaceOf(i) === self.namespace && nameOf(i) === self.name),
+  );
+  const withCandidate: ClusterObjects = { ...objects, ingresses: [...others, candidate] };
+  const parsed = parseIngressAnnotations(candidate.metadata?.annotations);
+  const stackId = stackIdOf(groupOf(candidate, parsed.value));
+  const gm = collectGroups(withCandidate, stackId).get(stackId);
+  if (!gm) return { allowed: true, problems: [], warnings: [] };
+  const { build, group } = buildFromMembers(stackId, gm, indexCluster(withCandidate), opts);
+
+  const usedServices = servicesUsedBy(candidate, parsed.value);
+  const involvesCandidate = (p: Problem) =>
+    sameRef(p.object, self) ||
+    (p.object.kind === 'Service' && p.object.namespace === self.namespace && usedServices.has(p.object.name));
+  const problems: Problem[] = [];
+  if (!build.result.ok) {
+    for (const p of build.result.problems) if (involvesCandidate(p) && !p.related) problems.push(p);
+  }
+  for (const c of group?.conflicts ?? []) {
+    if (sameRef(c.b.ref, self)) problems.push(conflictProblem(c, 'b'));
+    else if (sameRef(c.a.ref, self)) problems.push(conflictProblem(c, 'a'));
+  }
+  const warnings = build.result.warnings.filter((w) => sameRef(w.object, self));
+  return { allowed: problems.length === 0, problems, warnings };
+}
+
+function servicesUsedBy(ing: V1Ingress, settings: IngressSettings): Set<string> {
+  const out = new Set<string>();
+  const add = (name: string | undefined) => name && out.add(name);
+  add(ing.spec?.defaultBackend?.service?.name);
+  for (const r of ing.spec?.rules ?? []) for (const p of r.http?.paths ?? []) add(p.backend?.service?.name);
+  for (const a of Object.values(settings.actions)) {
+    if (a.type === 'forward') for (const t of a.targetGroups) add(t.serviceName);
+  }
+  return out;
+}
