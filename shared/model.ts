@@ -103,7 +103,8 @@ export const DesiredTargetGroup = z.object({
   protocol: Protocol,
   protocolVersion: ProtocolVersion,
   port: z.number().int().min(1).max(65535),
-  ipAddressType: IpAddressType,
+  /** Target groups are ipv4 or ipv6 (not dualstack, which is a load balancer setting). */
+  ipAddressType: z.enum(['ipv4', 'ipv6']),
   healthCheck: HealthCheck,
   /** Only these keys are reconciled; keys absent here are left as AWS has them. */
   attributes: z.record(z.string(), z.string()),

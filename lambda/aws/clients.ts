@@ -1,0 +1,29 @@
+/**
+ * The SDK v3 clients the reconciler uses, configured once: the standard retry strategy (exponential
+ * backoff with full jitter on throttling, 5xx and transient errors) and a per-client call counter.
+ */
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+
+export interface AwsClients {
+  elbv2: ElasticLoadBalancingV2Client;
+  ec2: EC2Client;
+}
+
+export interface AwsClientOptions {
+  region: string;
+  /** Omitted: the SDK's own resolution (AWS_ENDPOINT_URL, then the real endpoint). */
+  endpoint?: string;
+  /** Attempts per call including the first; throttling and 5xx are retried with jittered backoff. */
+  maxAttempts?: number;
+}
+
+export function createAwsClients(o: AwsClientOptions): AwsClients {
+  const config = {
+    region: o.region,
+    ...(o.endpoint ? { endpoint: o.endpoint } : {}),
+    maxAttempts: o.maxAttempts ?? 6,
+    retryMode: 'standard' as const,
+  };
+  return { elbv2: new ElasticLoadBalancingV2Client(config), ec2: new EC2Client(config) };
+}

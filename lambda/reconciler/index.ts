@@ -1,0 +1,138 @@
+/**
+ * The reconciler's public face. `reconcileStack` and `planStack` never throw: every failure comes back
+ * as a typed `Failed` outcome with the SPEC's reason, and the API calls it took.
+ */
+import type { ReconcileError, StackSnapshot } from '../../shared/messages';
+import { CLUSTER_TAG, STACK_TAG } from '../../shared/tags';
+import { CallCounter, type CallCounts } from '../aws/call-counter';
+import type { AwsClients } from '../aws/clients';
+import { allLoadBalancers, TagCache } from './aws-read';
+import { type Change, Engine, type ResourceKind } from './engine';
+import { toReconcileError } from './errors';
+
+export type { AwsClients } from '../aws/clients';
+export { createAwsClients } from '../aws/clients';
+export type { Change, ResourceKind };
+
+export interface ReconcileOptions {
+  cluster: string;
+  vpcId?: string;
+  /** Waits between delete retries on ResourceInUse / DependencyViolation (ms). */
+  deleteRetryDelaysMs?: readonly number[];
+}
+
+export interface ApiCalls {
+  read: number;
+  write: number;
+}
+
+export type ReconcileOutcome =
+  | {
+      outcome: 'Succeeded' | 'Skipped';
+      dnsName?: string;
+      listenerPorts: { port: number; protocol: string }[];
+      changes: Change[];
+      apiCalls: ApiCalls;
+      throttled: number;
+    }
+  | { outcome: 'Failed'; error: ReconcileError; changes: Change[]; apiCalls: ApiCalls; throttled: number };
+
+const counters = new WeakMap<AwsClients, CallCounter>();
+
+/** One counter per client pair, attached once; outcomes report the difference across one reconcile. */
+export function callCounterFor(clients: AwsClients): CallCounter {
+  let c = counters.get(clients);
+  if (!c) {
+    c = new CallCounter();
+    c.attach(clients.elbv2);
+    c.attach(clients.ec2);
+    counters.set(clients, c);
+  }
+  return c;
+}
+
+const delta = (a: CallCounts, b: CallCounts) => ({
+  read: b.read - a.read,
+  write: b.write - a.write,
+  throttled: b.throttled - a.throttled,
+});
+
+async function run(
+  snapshot: StackSnapshot,
+  clients: AwsClients,
+  opts: ReconcileOptions,
+  dryRun: boolean,
+): Promise<ReconcileOutcome> {
+  const counter = callCounterFor(clients);
+  const before = counter.snapshot();
+  const engine = new Engine(clients, snapshot, {
+    cluster: opts.cluster,
+    dryRun,
+    ...(opts.vpcId ? { vpcId: opts.vpcId } : {}),
+    ...(opts.deleteRetryDelaysMs ? { deleteRetryDelaysMs: opts.deleteRetryDelaysMs } : {}),
+  });
+  try {
+    if (snapshot.cluster !== opts.cluster) {
+      return {
+        outcome: 'Failed',
+        error: {
+          reason: 'InvalidSnapshot',
+          message: `snapshot is for cluster ${snapshot.cluster}, this reconciler serves ${opts.cluster}`,
+        },
+        changes: [],
+        ...split(delta(before, counter.snapshot())),
+      };
+    }
+    const r = await engine.run();
+    const listenerPorts = (snapshot.stack?.listeners ?? []).map((l) => ({
+      port: l.port,
+      protocol: l.protocol,
+    }));
+    return {
+      outcome: r.skipped ? 'Skipped' : 'Succeeded',
+      ...(r.dnsName ? { dnsName: r.dnsName } : {}),
+      listenerPorts,
+      changes: r.changes,
+      ...split(delta(before, counter.snapshot())),
+    };
+  } catch (err) {
+    return {
+      outcome: 'Failed',
+      error: toReconcileError(err),
+      changes: engine.changesSoFar(),
+      ...split(delta(before, counter.snapshot())),
+    };
+  }
+}
+
+const split = (d: { read: number; write: number; throttled: number }) => ({
+  apiCalls: { read: d.read, write: d.write },
+  throttled: d.throttled,
+});
+
+/** Converges AWS to the snapshot. */
+export function reconcileStack(
+  snapshot: StackSnapshot,
+  clients: AwsClients,
+  opts: ReconcileOptions,
+): Promise<ReconcileOutcome> {
+  return run(snapshot, clients, opts, false);
+}
+
+/** The changes `reconcileStack` would make, with reads only. */
+export function planStack(
+  snapshot: StackSnapshot,
+  clients: AwsClients,
+  opts: ReconcileOptions,
+): Promise<ReconcileOutcome> {
+  return run(snapshot, clients, opts, true);
+}
+
+/** Stack ids of the load balancers tagged for `cluster` (for `--prune` and orphan detection). */
+export async function listClusterStacks(clients: AwsClients, cluster: string): Promise<string[]> {
+  const all = await allLoadBalancers(clients);
+  const tags = await new TagCache(clients).of(all.map((lb) => lb.LoadBalancerArn ?? ''));
+  const ids = new Set<string>();
+  for (const t of tags.values()) if (t[CLUSTER_TAG] === cluster && t[STACK_TAG]) ids.add(t[STACK_TAG]);
+  return [...ids].sort();
+}
