@@ -59,25 +59,27 @@ export function toSdkAction(a: Action, arnOf: ArnOf): SdkAction {
 }
 
 export function toSdkConditions(cs: readonly RuleCondition[]): SdkCondition[] {
-  return cs.map((c): SdkCondition => {
-    switch (c.field) {
-      case 'host-header':
-        return { Field: c.field, HostHeaderConfig: { Values: c.values } };
-      case 'path-pattern':
-        return { Field: c.field, PathPatternConfig: { Values: c.values } };
-      case 'http-header':
-        return { Field: c.field, HttpHeaderConfig: { HttpHeaderName: c.httpHeaderName, Values: c.values } };
-      case 'http-request-method':
-        return { Field: c.field, HttpRequestMethodConfig: { Values: c.values } };
-      case 'query-string':
-        return {
-          Field: c.field,
-          QueryStringConfig: { Values: c.values.map((v) => ({ Key: v.key, Value: v.value })) },
-        };
-      case 'source-ip':
-        return { Field: c.field, SourceIpConfig: { Values: c.values } };
-    }
-  });
+  return cs.map(toSdkCondition);
+}
+
+function toSdkCondition(c: RuleCondition): SdkCondition {
+  switch (c.field) {
+    case 'host-header':
+      return { Field: c.field, HostHeaderConfig: { Values: c.values } };
+    case 'path-pattern':
+      return { Field: c.field, PathPatternConfig: { Values: c.values } };
+    case 'http-header':
+      return { Field: c.field, HttpHeaderConfig: { HttpHeaderName: c.httpHeaderName, Values: c.values } };
+    case 'http-request-method':
+      return { Field: c.field, HttpRequestMethodConfig: { Values: c.values } };
+    case 'query-string':
+      return {
+        Field: c.field,
+        QueryStringConfig: { Values: c.values.map((v) => ({ Key: v.key, Value: v.value })) },
+      };
+    case 'source-ip':
+      return { Field: c.field, SourceIpConfig: { Values: c.values } };
+  }
 }
 
 /** One action as a canonical value: forward with one target group and `TargetGroupArn` alike. */
