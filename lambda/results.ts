@@ -17,7 +17,7 @@ export function resultOf(
   durationMs: number,
 ): ReconcileResult {
   const base = {
-    apiVersion: API_VERSION,
+    apiVersion: API_VERSION as typeof API_VERSION,
     kind: 'ReconcileResult' as const,
     cluster: snapshot.cluster,
     stackId: snapshot.stackId,

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type BatchRecord, batchItemFailures, planBatch } from '../../lambda/sqs/batch';
+import { type BatchRecord, failureTracker, planBatch } from '../../lambda/sqs/batch';
 import { encodeSnapshotBody } from '../../shared/codec';
 import type { StackSnapshot } from '../../shared/messages';
 import { stackSnapshot } from '../support/snapshot-fixtures';
@@ -113,19 +113,53 @@ describe('planBatch', () => {
   });
 });
 
-describe('batchItemFailures', () => {
-  const plan = planBatch(records(body(snap('a', 1)), body(snap('b', 1)), 'garbage', body(snap('a', 2))));
+describe('failureTracker', () => {
+  // m0 a1 · m1 b1 · m2 garbage · m3 a2 · m4 c1 · m5 b2(stale: seq 0)
+  const batch = () =>
+    planBatch(
+      records(
+        body(snap('a', 1)),
+        body(snap('b', 1)),
+        'garbage',
+        body(snap('a', 2)),
+        body(snap('c', 1)),
+        body(snap('b', 0)),
+      ),
+    );
+  const ids = (t: ReturnType<typeof failureTracker>) => t.failures().map((f) => f.itemIdentifier);
 
-  it('is empty when nothing failed', () => {
-    expect(batchItemFailures(plan, undefined)).toEqual([]);
+  it('holds nothing back when nothing failed', () => {
+    const t = failureTracker(batch());
+    expect(t.failures()).toEqual([]);
+    expect([0, 1, 2, 3, 4, 5].some((i) => t.held(i))).toBe(false);
   });
 
-  it('is the failed record and every later record of the batch, whatever their stack or state', () => {
-    expect(batchItemFailures(plan, 1)).toEqual([
-      { itemIdentifier: 'm1' },
-      { itemIdentifier: 'm2' },
-      { itemIdentifier: 'm3' },
+  it('scope group: holds back the failed record and the later records of its stack only', () => {
+    const t = failureTracker(batch(), 'group');
+    t.fail(1);
+    expect(ids(t)).toEqual(['m1', 'm5']);
+    expect([0, 2, 3, 4].some((i) => t.held(i))).toBe(false);
+    t.fail(3);
+    expect(ids(t)).toEqual(['m1', 'm3', 'm5']);
+  });
+
+  it('scope group: follows the SQS MessageGroupId when the records carry it', () => {
+    const plan = planBatch([
+      { messageId: 'x', body: body(snap('a', 1)), groupId: 'g1' },
+      { messageId: 'y', body: 'garbage', groupId: 'g1' },
+      { messageId: 'z', body: body(snap('b', 1)), groupId: 'g2' },
     ]);
-    expect(batchItemFailures(plan, 3)).toEqual([{ itemIdentifier: 'm3' }]);
+    const t = failureTracker(plan, 'group');
+    t.fail(0);
+    expect(ids(t)).toEqual(['x', 'y']);
+  });
+
+  it('scope batch: holds back the failed record and every later record of the batch', () => {
+    const t = failureTracker(batch(), 'batch');
+    t.fail(3);
+    expect(ids(t)).toEqual(['m3', 'm4', 'm5']);
+    expect(t.held(2)).toBe(false);
+    t.fail(1);
+    expect(ids(t)).toEqual(['m1', 'm2', 'm3', 'm4', 'm5']);
   });
 });

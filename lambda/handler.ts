@@ -1,0 +1,234 @@
+/**
+ * The reconciler Lambda: SQS FIFO batches of StackSnapshots in, converged AWS out (SPEC §6.2), with
+ * `ReportBatchItemFailures`.
+ *
+ * Per batch: decode and validate every record, coalesce per stack (highest `seq` wins), then reconcile the
+ * winners one at a time in batch order. A stack that fails stops its FIFO group: it and every later record
+ * of that group go back in `batchItemFailures`; other stacks still run (see `sqs/batch.ts` for the batch
+ * rules, why the scope is the group and not the batch, and why malformed records are dropped — logged,
+ * counted, reported — rather than retried).
+ *
+ * What counts as failed: a `Failed` outcome, whatever its reason — throttling and 5xx were already
+ * retried inside the SDK, and SPEC §6.2.8 sends everything else through SQS retries to the DLQ, where an
+ * operator fixes the cause and runs `albatross redrive`. A Succeeded/Skipped stack whose result could
+ * not be sent is failed too: the retry is cheap (the digest fast path) and the webhook needs the result
+ * (status, Events, finalizers). Every attempt sends its result, so the last error of a message that ends
+ * in the DLQ is on the results queue, in the webhook's Events and in these logs.
+ *
+ * Configuration (environment, read on the first invocation of a container):
+ * `ALBATROSS_CLUSTER_NAME` (required), `ALBATROSS_VPC_ID`, `RESULTS_QUEUE_URL` (unset: results are only
+ * logged), `AWS_REGION`, `AWS_ENDPOINT_URL` (emulators), `POWERTOOLS_*`.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { StackSnapshot } from '../shared/messages';
+import { createMetrics, type ReconcilerMetrics, SERVICE_NAME } from './metrics';
+import {
+  type AwsClients,
+  createAwsClients,
+  type ReconcileOptions,
+  type ReconcileOutcome,
+  reconcileStack,
+} from './reconciler';
+import { malformedResult, type ResultSink, resultOf, sqsResultSink } from './results';
+import { type FailureScope, failureTracker, type MalformedItem, planBatch, type WorkItem } from './sqs/batch';
+
+export type ReconcileFn = (
+  snapshot: StackSnapshot,
+  clients: AwsClients,
+  opts: ReconcileOptions,
+) => Promise<ReconcileOutcome>;
+
+export interface HandlerDeps {
+  clients: AwsClients;
+  cluster: string;
+  vpcId?: string;
+  /** Absent: results are logged only. */
+  results?: ResultSink;
+  logger?: Logger;
+  metrics?: ReconcilerMetrics;
+  /** Default `reconcileStack`. */
+  reconcile?: ReconcileFn;
+  now?: () => number;
+  /** Which later records a failure holds back: its FIFO group (default) or the whole batch. */
+  failureScope?: FailureScope;
+}
+
+export type SqsBatchHandler = (event: SQSEvent) => Promise<SQSBatchResponse>;
+
+const MESSAGE_KEYS = ['messageId', 'stackId', 'seq', 'digest'];
+
+export function createHandler(deps: HandlerDeps): SqsBatchHandler {
+  const logger =
+    deps.logger ?? new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAME });
+  const metrics = deps.metrics ?? createMetrics();
+  const reconcile = deps.reconcile ?? reconcileStack;
+  const now = deps.now ?? (() => performance.now());
+  const scope = deps.failureScope ?? 'group';
+  const opts: ReconcileOptions = { cluster: deps.cluster, ...(deps.vpcId ? { vpcId: deps.vpcId } : {}) };
+  if (!deps.results) logger.warn('RESULTS_QUEUE_URL is not set: results are logged, not sent');
+
+  /** True when the stack is done (Succeeded/Skipped and its result sent). */
+  async function runStack(item: WorkItem): Promise<boolean> {
+    const { snapshot } = item;
+    logger.appendKeys({
+      messageId: item.messageId,
+      stackId: snapshot.stackId,
+      seq: snapshot.seq,
+      digest: snapshot.digest,
+    });
+    try {
+      if (item.supersedes.length > 0) {
+        logger.info('coalesced older snapshots of this stack', {
+          superseded: item.supersedes.map((s) => ({ messageId: s.messageId, seq: s.seq })),
+        });
+      }
+      const started = now();
+      const outcome = await reconcile(snapshot, deps.clients, opts).catch(
+        (err: unknown): ReconcileOutcome => ({
+          outcome: 'Failed',
+          error: {
+            reason: 'Internal',
+            message: `reconciler crashed: ${(err as Error)?.message ?? String(err)}`,
+          },
+          changes: [],
+          apiCalls: { read: 0, write: 0 },
+          throttled: 0,
+        }),
+      );
+      const durationMs = now() - started;
+      metrics.stack({
+        outcome: outcome.outcome,
+        ...(outcome.outcome === 'Failed' ? { reason: outcome.error.reason } : {}),
+        durationMs,
+        apiCalls: outcome.apiCalls,
+        throttled: outcome.throttled ?? 0,
+      });
+      const summary = {
+        outcome: outcome.outcome,
+        deletion: snapshot.stack === null,
+        verify: snapshot.verify,
+        durationMs: Math.round(durationMs),
+        apiCalls: outcome.apiCalls,
+        changes: outcome.changes,
+      };
+      if (outcome.outcome === 'Failed') {
+        logger.error('reconcile failed; the message is retried, then moved to the DLQ', {
+          ...summary,
+          error: outcome.error,
+        });
+      } else {
+        logger.info(outcome.outcome === 'Skipped' ? 'already converged' : 'reconciled', {
+          ...summary,
+          dnsName: outcome.dnsName,
+        });
+      }
+
+      const result = resultOf(snapshot, outcome, durationMs);
+      if (deps.results) {
+        const sent = await deps.results.send(result);
+        if (!sent.ok) {
+          logger.error('result not sent; the stack is retried so that its result is not lost', {
+            error: sent.message,
+          });
+          return false;
+        }
+      } else {
+        logger.info('result', { result });
+      }
+      return outcome.outcome !== 'Failed';
+    } finally {
+      logger.removeKeys(MESSAGE_KEYS);
+    }
+  }
+
+  async function reportMalformed(item: MalformedItem): Promise<void> {
+    const { identity } = item;
+    logger.warn('malformed snapshot message dropped', {
+      messageId: item.messageId,
+      reason: item.reason,
+      ...(identity.stackId !== undefined ? { stackId: identity.stackId } : {}),
+      ...(identity.seq !== undefined ? { seq: identity.seq } : {}),
+      ...(identity.cluster !== undefined ? { cluster: identity.cluster } : {}),
+    });
+    const result = malformedResult(identity, item.reason);
+    if (result && deps.results) {
+      const sent = await deps.results.send(result);
+      if (!sent.ok)
+        logger.error('result of a malformed message not sent', {
+          messageId: item.messageId,
+          error: sent.message,
+        });
+    }
+  }
+
+  return async (event) => {
+    try {
+      const plan = planBatch(
+        event.Records.map((r) => ({
+          messageId: r.messageId,
+          body: r.body,
+          ...(r.attributes?.MessageGroupId ? { groupId: r.attributes.MessageGroupId } : {}),
+        })),
+      );
+      const tracker = failureTracker(plan, scope);
+      for (const item of plan.work) {
+        if (tracker.held(item.index)) {
+          logger.info('not run: an earlier message of its FIFO group failed in this batch', {
+            messageId: item.messageId,
+            stackId: item.snapshot.stackId,
+            seq: item.snapshot.seq,
+          });
+          continue;
+        }
+        if (!(await runStack(item))) tracker.fail(item.index);
+      }
+      // A malformed record held behind a failure is redelivered with it and reported then.
+      for (const item of plan.malformed) if (!tracker.held(item.index)) await reportMalformed(item);
+      metrics.batch({ coalesced: plan.coalesced, malformed: plan.malformed.length });
+      const failures = tracker.failures();
+      logger.info('batch done', {
+        records: event.Records.length,
+        stacks: plan.work.length,
+        coalesced: plan.coalesced,
+        malformed: plan.malformed.length,
+        retried: failures.length,
+      });
+      return { batchItemFailures: failures };
+    } finally {
+      metrics.flush();
+    }
+  };
+}
+
+/** Handler dependencies from the Lambda environment. */
+export function depsFromEnv(env: NodeJS.ProcessEnv = process.env): HandlerDeps {
+  const cluster = env.ALBATROSS_CLUSTER_NAME;
+  if (!cluster) {
+    throw new Error(
+      'ALBATROSS_CLUSTER_NAME: (missing): expected the name of the cluster this reconciler serves',
+    );
+  }
+  const region = env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1';
+  const endpoint = env.AWS_ENDPOINT_URL || undefined;
+  const clients = createAwsClients({ region, ...(endpoint ? { endpoint } : {}) });
+  const resultsUrl = env.RESULTS_QUEUE_URL;
+  const results = resultsUrl
+    ? sqsResultSink(new SQSClient({ region, ...(endpoint ? { endpoint } : {}) }), resultsUrl)
+    : undefined;
+  return {
+    clients,
+    cluster,
+    ...(env.ALBATROSS_VPC_ID ? { vpcId: env.ALBATROSS_VPC_ID } : {}),
+    ...(results ? { results } : {}),
+  };
+}
+
+let fromEnv: SqsBatchHandler | undefined;
+
+/** The Lambda entry point: clients and configuration are created once per container. */
+export const handler: SqsBatchHandler = (event) => {
+  fromEnv ??= createHandler(depsFromEnv());
+  return fromEnv(event);
+};
