@@ -184,15 +184,16 @@ export function createHandler(deps: HandlerDeps): SqsBatchHandler {
         }
         if (!(await runStack(item))) tracker.fail(item.index);
       }
-      // A malformed record held behind a failure is redelivered with it and reported then.
-      for (const item of plan.malformed) if (!tracker.held(item.index)) await reportMalformed(item);
-      metrics.batch({ coalesced: plan.coalesced, malformed: plan.malformed.length });
+      // A malformed record held behind a failure is redelivered with it, and dropped and counted then.
+      const dropped = plan.malformed.filter((item) => !tracker.held(item.index));
+      for (const item of dropped) await reportMalformed(item);
+      metrics.batch({ coalesced: plan.coalesced, malformed: dropped.length });
       const failures = tracker.failures();
       logger.info('batch done', {
         records: event.Records.length,
         stacks: plan.work.length,
         coalesced: plan.coalesced,
-        malformed: plan.malformed.length,
+        malformed: dropped.length,
         retried: failures.length,
       });
       return { batchItemFailures: failures };
