@@ -1,12 +1,18 @@
 /**
- * Faults injected around the real SDK clients (never a mocked client): a middleware inside the retry
+ * Faults injected around the real SDK clients (never a mocked client): a middleware in the innermost step (inside the retry
  * loop that fails chosen calls, counted across both clients.
  */
 import type { AwsClients } from '../../lambda/aws/clients';
 
+/**
+ * `crash`: the call never reaches AWS. `crash-after`: AWS applies it, then the caller dies before it sees
+ * the answer (the harder case for idempotency). `throttle`: a retryable ThrottlingException.
+ */
+export type Fault = 'crash' | 'crash-after' | 'throttle';
+
 export interface FaultPlan {
   /** 1-based call numbers (across both clients) that fail. */
-  failAt: (call: number, commandName: string) => 'crash' | 'throttle' | undefined;
+  failAt: (call: number, commandName: string) => Fault | undefined;
 }
 
 export class SimulatedCrash extends Error {
@@ -22,7 +28,12 @@ export function injectFaults(c: AwsClients, plan: FaultPlan) {
       (next, context) => async (args) => {
         n++;
         const fault = plan.failAt(n, (context as { commandName?: string }).commandName ?? '');
-        if (fault === 'crash') throw new SimulatedCrash(`injected crash at call ${n}`);
+        if (fault === 'crash') throw new SimulatedCrash(`injected crash before call ${n}`);
+        if (fault === 'crash-after') {
+          // Whatever AWS answered (even an error), the caller never sees it.
+          await next(args).catch(() => undefined);
+          throw new SimulatedCrash(`injected crash after call ${n}`);
+        }
         if (fault === 'throttle') {
           throw Object.assign(new Error('Rate exceeded'), {
             name: 'ThrottlingException',
@@ -32,7 +43,7 @@ export function injectFaults(c: AwsClients, plan: FaultPlan) {
         }
         return next(args);
       },
-      { step: 'finalizeRequest', name, priority: 'low' },
+      { step: 'deserialize', name, priority: 'high' },
     );
   }
   return {
