@@ -1,0 +1,92 @@
+/**
+ * What the webhook knows of the cluster, behind one interface with two sources: informers on the API
+ * server (production, e2e) and a directory of manifests (local mode, tests). Admission and the forwarder
+ * read `snapshot()`, which is always in memory.
+ */
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { ClusterObjects } from '../shared/cluster';
+
+export type WatchedKind = 'Ingress' | 'IngressClass' | 'Service' | 'Node' | 'EndpointSlice';
+
+export interface ClusterChange {
+  kind: WatchedKind;
+  type: 'add' | 'update' | 'delete';
+  object: KubernetesObject;
+  /** The previous version on update/delete, when known. */
+  old?: KubernetesObject;
+}
+
+export interface ClusterState {
+  /** The current objects; cheap (no copy of the objects themselves). */
+  snapshot(): ClusterObjects;
+  onChange(listener: (change: ClusterChange) => void): void;
+  /** True once every kind has been listed. */
+  synced(): boolean;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export const KIND_TO_FIELD = {
+  Ingress: 'ingresses',
+  IngressClass: 'ingressClasses',
+  Service: 'services',
+  Node: 'nodes',
+  EndpointSlice: 'endpointSlices',
+} as const satisfies Record<WatchedKind, keyof ClusterObjects>;
+
+export const objectKey = (o: KubernetesObject) => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+
+/** A store keyed by kind and namespace/name that reports the changes `replaceAll` makes. */
+export class ObjectStore {
+  private readonly byKind = new Map<WatchedKind, Map<string, KubernetesObject>>(
+    (Object.keys(KIND_TO_FIELD) as WatchedKind[]).map((k) => [k, new Map()]),
+  );
+  private readonly listeners: ((c: ClusterChange) => void)[] = [];
+
+  onChange(listener: (c: ClusterChange) => void): void {
+    this.listeners.push(listener);
+  }
+
+  upsert(kind: WatchedKind, object: KubernetesObject): void {
+    const map = this.byKind.get(kind)!;
+    const key = objectKey(object);
+    const old = map.get(key);
+    map.set(key, object);
+    this.emit({ kind, type: old ? 'update' : 'add', object, ...(old ? { old } : {}) });
+  }
+
+  remove(kind: WatchedKind, object: KubernetesObject): void {
+    const map = this.byKind.get(kind)!;
+    const key = objectKey(object);
+    const old = map.get(key);
+    if (!old) return;
+    map.delete(key);
+    this.emit({ kind, type: 'delete', object: old, old });
+  }
+
+  /** Makes the store hold exactly `objects` of `kind`, emitting only real changes. */
+  replaceAll(kind: WatchedKind, objects: KubernetesObject[]): void {
+    const map = this.byKind.get(kind)!;
+    const next = new Map(objects.map((o) => [objectKey(o), o]));
+    for (const [key, old] of [...map]) if (!next.has(key)) this.remove(kind, old);
+    for (const [key, o] of next) {
+      const old = map.get(key);
+      if (!old || JSON.stringify(old) !== JSON.stringify(o)) this.upsert(kind, o);
+    }
+  }
+
+  snapshot(): ClusterObjects {
+    const list = <T>(k: WatchedKind) => [...this.byKind.get(k)!.values()] as T[];
+    return {
+      ingresses: list('Ingress'),
+      ingressClasses: list('IngressClass'),
+      services: list('Service'),
+      nodes: list('Node'),
+      endpointSlices: list('EndpointSlice'),
+    };
+  }
+
+  private emit(c: ClusterChange): void {
+    for (const l of this.listeners) l(c);
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * Which stacks a cluster change affects (pure). Over-marking is safe (an unchanged digest is not sent
+ * again); under-marking is a missed update, so when unsure this marks more.
+ */
+import type { KubernetesObject, V1EndpointSlice, V1Ingress, V1Node } from '@kubernetes/client-node';
+import { ANNOTATION_PREFIX } from '../shared/annotations/types';
+import { instanceIdOfEligibleNode } from '../shared/builder/cluster-index';
+import type { ClusterObjects } from '../shared/cluster';
+import { groupsFromFinalizers, nameOf, namespaceOf, stackIdOf } from '../shared/groups';
+import type { ClusterChange } from './cluster-state';
+
+const GROUP = `${ANNOTATION_PREFIX}group.name`;
+const TARGET_TYPE = `${ANNOTATION_PREFIX}target-type`;
+const ACTION_PREFIX = `${ANNOTATION_PREFIX}actions.`;
+
+/** The stack an Ingress is (or would be) an active member of, plus those its finalizers name. */
+export function stacksOfIngress(ing: V1Ingress): string[] {
+  const group = ing.metadata?.annotations?.[GROUP]?.trim();
+  const own = group ? group : `${namespaceOf(ing)}/${nameOf(ing)}`;
+  return [own, ...groupsFromFinalizers(ing).map(stackIdOf)];
+}
+
+/** Service names (in the Ingress's namespace) an Ingress refers to, through backends and actions. */
+export function servicesOfIngress(ing: V1Ingress): Set<string> {
+  const out = new Set<string>();
+  const add = (n: string | undefined) => n && out.add(n);
+  add(ing.spec?.defaultBackend?.service?.name);
+  for (const r of ing.spec?.rules ?? []) for (const p of r.http?.paths ?? []) add(p.backend?.service?.name);
+  for (const [k, v] of Object.entries(ing.metadata?.annotations ?? {})) {
+    if (!k.startsWith(ACTION_PREFIX)) continue;
+    for (const m of v.matchAll(/"serviceName"\s*:\s*"([^"]+)"/g)) add(m[1]);
+  }
+  return out;
+}
+
+function stacksUsingService(objects: ClusterObjects, namespace: string, name: string): string[] {
+  return objects.ingresses
+    .filter((i) => namespaceOf(i) === namespace && servicesOfIngress(i).has(name))
+    .flatMap(stacksOfIngress);
+}
+
+const allStacks = (objects: ClusterObjects) => objects.ingresses.flatMap(stacksOfIngress);
+
+export function affectedStacks(change: ClusterChange, objects: ClusterObjects): Set<string> {
+  const o = change.object as KubernetesObject;
+  switch (change.kind) {
+    case 'Ingress':
+      return new Set([
+        ...stacksOfIngress(o as V1Ingress),
+        ...(change.old ? stacksOfIngress(change.old as V1Ingress) : []),
+      ]);
+    case 'Service':
+      return new Set(stacksUsingService(objects, o.metadata?.namespace ?? 'default', o.metadata?.name ?? ''));
+    case 'EndpointSlice': {
+      const svc = (o as V1EndpointSlice).metadata?.labels?.['kubernetes.io/service-name'];
+      return new Set(svc ? stacksUsingService(objects, o.metadata?.namespace ?? 'default', svc) : []);
+    }
+    case 'Node': {
+      // Heartbeats update nodes constantly; only a change in target eligibility matters.
+      const before = change.old ? instanceIdOfEligibleNode(change.old as V1Node) : undefined;
+      const after = change.type === 'delete' ? undefined : instanceIdOfEligibleNode(o as V1Node);
+      if (change.type === 'update' && before === after) return new Set();
+      // Instance-mode stacks: any member not explicitly ip (a Service may still override; over-mark).
+      return new Set(
+        objects.ingresses
+          .filter((i) => i.metadata?.annotations?.[TARGET_TYPE] !== 'ip')
+          .flatMap(stacksOfIngress),
+      );
+    }
+    case 'IngressClass':
+      return new Set(allStacks(objects));
+  }
+}

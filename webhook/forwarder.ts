@@ -1,0 +1,174 @@
+/**
+ * Cluster changes → snapshots on the queue. Changes mark stacks dirty; after a quiet period (or a
+ * maximum delay) dirty stacks are rebuilt and sent, each at most once per flush and only when its digest
+ * changed. A bounded in-memory queue absorbs SQS outages; what overflows is counted and recovered by the
+ * next resync, which sends every stack with `verify: true` plus deletions for orphans.
+ */
+import { type BuildOptions, buildStack, buildStacks, type StackBuild } from '../shared/build';
+import { API_VERSION, type StackSnapshot, stackDigest } from '../shared/messages';
+import { formatProblem } from '../shared/problems';
+import type { ClusterState } from './cluster-state';
+import { affectedStacks } from './dirty';
+import type { SnapshotSender } from './sqs-sender';
+
+export interface ForwarderEvents {
+  /** A stack whose model failed: one Warning Event per member (FailedDeployModel). */
+  modelFailed(build: StackBuild, message: string): void;
+  /** A snapshot that could not be sent at all (too large, invalid). */
+  sendFailed(snapshot: StackSnapshot, reason: string): void;
+}
+
+export interface ForwarderMetrics {
+  queueDepth(n: number): void;
+  sent(n: number): void;
+  sendFailures(n: number): void;
+  overflow(n: number): void;
+}
+
+export interface ForwarderOptions extends BuildOptions {
+  state: ClusterState;
+  sender: SnapshotSender;
+  isLeader: () => boolean;
+  events?: ForwarderEvents;
+  metrics?: ForwarderMetrics;
+  debounceMs?: number;
+  maxDelayMs?: number;
+  maxQueue?: number;
+  /** A clock for seq numbers; seeded from the wall clock so a restarted sender keeps increasing. */
+  now?: () => number;
+}
+
+export class Forwarder {
+  private readonly dirty = new Set<string>();
+  private readonly queue: StackSnapshot[] = [];
+  private readonly lastDigest = new Map<string, string>();
+  private quietTimer?: NodeJS.Timeout;
+  private maxTimer?: NodeJS.Timeout;
+  private seq: number;
+  private sending?: Promise<void>;
+  readonly stats = { sent: 0, sendFailures: 0, overflow: 0, flushes: 0 };
+
+  constructor(private readonly o: ForwarderOptions) {
+    this.seq = (o.now ?? Date.now)();
+    o.state.onChange((change) => this.markDirty(affectedStacks(change, o.state.snapshot())));
+  }
+
+  markDirty(stackIds: Iterable<string>): void {
+    let any = false;
+    for (const id of stackIds) {
+      this.dirty.add(id);
+      any = true;
+    }
+    if (!any) return;
+    clearTimeout(this.quietTimer);
+    this.quietTimer = setTimeout(() => void this.flush(), this.o.debounceMs ?? 200);
+    this.maxTimer ??= setTimeout(() => void this.flush(), this.o.maxDelayMs ?? 2000);
+  }
+
+  /** Builds every dirty stack and sends what changed. Followers build nothing and keep the marks. */
+  async flush(): Promise<void> {
+    clearTimeout(this.quietTimer);
+    clearTimeout(this.maxTimer);
+    this.maxTimer = undefined;
+    if (!this.o.isLeader()) return;
+    this.stats.flushes++;
+    const ids = [...this.dirty];
+    this.dirty.clear();
+    const objects = this.o.state.snapshot();
+    for (const id of ids) {
+      const build = buildStack(id, objects, this.o);
+      if (build) this.enqueueBuild(build, false);
+      else if (this.lastDigest.has(id)) this.enqueue(this.deletion(id));
+    }
+    await this.drain();
+  }
+
+  /** Every stack with `verify: true`, plus a deletion for each orphan (in AWS, no Ingress left). */
+  async resync(stacksInAws: readonly string[] = []): Promise<void> {
+    if (!this.o.isLeader()) return;
+    const builds = buildStacks(this.o.state.snapshot(), this.o);
+    const known = new Set(builds.map((b) => b.stackId));
+    for (const b of builds) this.enqueueBuild(b, true);
+    for (const id of stacksInAws) if (!known.has(id)) this.enqueue(this.deletion(id));
+    await this.drain();
+  }
+
+  /** Sends what is queued (on shutdown too). */
+  async drain(): Promise<void> {
+    while (this.sending) await this.sending;
+    if (this.queue.length === 0) return;
+    const batch = this.queue.splice(0, this.queue.length);
+    this.sending = (async () => {
+      const { failed } = await this.o.sender.send(batch);
+      const failedSet = new Set(failed.map((f) => f.snapshot));
+      const sent = batch.filter((s) => !failedSet.has(s));
+      for (const s of sent) this.lastDigest.set(s.stackId, s.digest);
+      this.stats.sent += sent.length;
+      this.stats.sendFailures += failed.length;
+      this.o.metrics?.sent(sent.length);
+      if (failed.length) this.o.metrics?.sendFailures(failed.length);
+      for (const f of failed) {
+        this.o.events?.sendFailed(f.snapshot, f.reason);
+        // Retry later: the stack is marked dirty again (the debounce paces the retries).
+        this.lastDigest.delete(f.snapshot.stackId);
+      }
+      this.o.metrics?.queueDepth(this.queue.length);
+      if (failed.length) this.markDirty(failed.map((f) => f.snapshot.stackId));
+    })();
+    try {
+      await this.sending;
+    } finally {
+      this.sending = undefined;
+    }
+  }
+
+  private enqueueBuild(build: StackBuild, verify: boolean): void {
+    if (!build.result.ok) {
+      const message = build.result.problems.map(formatProblem).join('\n');
+      this.o.events?.modelFailed(build, message);
+      return;
+    }
+    const digest = stackDigest(build.result.stack);
+    if (!verify && this.lastDigest.get(build.stackId) === digest) return;
+    this.enqueue({
+      apiVersion: API_VERSION,
+      kind: 'StackSnapshot',
+      cluster: this.o.clusterName,
+      stackId: build.stackId,
+      seq: ++this.seq,
+      digest,
+      verify,
+      members: build.members,
+      inactiveMembers: build.inactiveMembers,
+      stack: build.result.stack,
+    });
+  }
+
+  private deletion(stackId: string): StackSnapshot {
+    return {
+      apiVersion: API_VERSION,
+      kind: 'StackSnapshot',
+      cluster: this.o.clusterName,
+      stackId,
+      seq: ++this.seq,
+      digest: stackDigest(null),
+      verify: false,
+      members: [],
+      inactiveMembers: [],
+      stack: null,
+    };
+  }
+
+  private enqueue(s: StackSnapshot): void {
+    // One entry per stack: a newer snapshot replaces a queued one.
+    const i = this.queue.findIndex((q) => q.stackId === s.stackId);
+    if (i >= 0) this.queue.splice(i, 1);
+    if (this.queue.length >= (this.o.maxQueue ?? 1000)) {
+      this.stats.overflow++;
+      this.o.metrics?.overflow(1);
+      return;
+    }
+    this.queue.push(s);
+    this.o.metrics?.queueDepth(this.queue.length);
+  }
+}

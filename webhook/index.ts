@@ -1,0 +1,163 @@
+/**
+ * The webhook process: admission server + cluster state, and — when queues are configured — the
+ * forwarder, the periodic resync and the results consumer, driven only by the Lease holder.
+ */
+import { hostname } from 'node:os';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { KubeConfig } from '@kubernetes/client-node';
+import { createAwsClients, listClusterStacks } from '../lambda/reconciler/index';
+import type { ClusterState } from './cluster-state';
+import { type ClusterWriter, KubeClusterWriter, LogClusterWriter } from './cluster-writer';
+import { Forwarder } from './forwarder';
+import { InformerClusterState } from './informer-state';
+import { LeaderElector } from './leader';
+import { ManifestsClusterState, type ManifestsStateOptions } from './manifests-state';
+import { WebhookMetrics } from './metrics';
+import { ResultsConsumer } from './results';
+import { type RunningWebhook, startWebhookServer } from './server';
+import { SqsSnapshotSender } from './sqs-sender';
+
+export type ClusterSource =
+  | { kind: 'manifests'; dir: string; options?: ManifestsStateOptions }
+  | { kind: 'kubeconfig'; path: string }
+  | { kind: 'in-cluster' };
+
+export interface WebhookConfig {
+  host: string;
+  port: number;
+  tlsCertFile: string;
+  tlsKeyFile: string;
+  clusterName: string;
+  source: ClusterSource;
+  queueUrl?: string;
+  resultsQueueUrl?: string;
+  region?: string;
+  /** Default: 600. 0 disables the periodic resync. */
+  resyncSeconds?: number;
+  debounceMs?: number;
+  /** Lease namespace (default: POD_NAMESPACE or albatross-system). */
+  leaseNamespace?: string;
+  log?: (line: string) => void;
+  /** Replaces the Kubernetes writer (tests, local mode). */
+  writer?: ClusterWriter;
+}
+
+export interface Webhook extends RunningWebhook {
+  state: ClusterState;
+  forwarder?: Forwarder;
+  results?: ResultsConsumer;
+  isLeader(): boolean;
+}
+
+function kubeConfigOf(source: ClusterSource): KubeConfig | undefined {
+  if (source.kind === 'manifests') return undefined;
+  const kc = new KubeConfig();
+  if (source.kind === 'kubeconfig') kc.loadFromFile(source.path);
+  else kc.loadFromCluster();
+  return kc;
+}
+
+export async function startWebhook(c: WebhookConfig): Promise<Webhook> {
+  const log = c.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const kc = kubeConfigOf(c.source);
+  const state: ClusterState =
+    c.source.kind === 'manifests'
+      ? new ManifestsClusterState(c.source.dir, { onProblem: log, ...c.source.options })
+      : new InformerClusterState(kc!, (kind, err) =>
+          log(`informer ${kind}: ${(err as Error)?.message ?? err}`),
+        );
+  const metrics = new WebhookMetrics();
+  const leader = kc
+    ? new LeaderElector(kc, {
+        namespace: c.leaseNamespace ?? process.env.POD_NAMESPACE ?? 'albatross-system',
+        name: 'albatross-webhook',
+        identity: process.env.POD_NAME ?? `${hostname()}-${process.pid}`,
+        onChange: (l) => log(l ? 'leader: this replica now forwards' : 'leader: this replica only admits'),
+      })
+    : undefined;
+  const isLeader = () => (leader ? leader.isLeader() : true);
+  const writer = c.writer ?? (kc ? new KubeClusterWriter(kc) : new LogClusterWriter(log));
+  const region = c.region ?? process.env.AWS_REGION ?? 'us-east-1';
+  const sqs = new SQSClient({ region, maxAttempts: 5 });
+
+  let forwarder: Forwarder | undefined;
+  if (c.queueUrl) {
+    forwarder = new Forwarder({
+      clusterName: c.clusterName,
+      state,
+      sender: new SqsSnapshotSender(sqs, c.queueUrl),
+      isLeader,
+      metrics,
+      debounceMs: c.debounceMs ?? 200,
+      events: {
+        modelFailed: (build, message) => {
+          for (const m of build.members)
+            void writer
+              .event({ member: m, type: 'Warning', reason: 'FailedDeployModel', message })
+              .catch(() => undefined);
+        },
+        sendFailed: (s, reason) => {
+          log(`forwarder: could not send stack ${s.stackId}: ${reason}`);
+          for (const m of s.members)
+            void writer
+              .event({ member: m, type: 'Warning', reason: 'FailedSendSnapshot', message: reason })
+              .catch(() => undefined);
+        },
+      },
+    });
+  } else log('forwarding is off (no --queue-url): admission only');
+
+  await state.start();
+  await leader?.start();
+  const server = await startWebhookServer({
+    host: c.host,
+    port: c.port,
+    tlsCertFile: c.tlsCertFile,
+    tlsKeyFile: c.tlsKeyFile,
+    clusterName: c.clusterName,
+    state,
+    metrics,
+    log,
+  });
+
+  // The first pass sends every stack once, verified.
+  const elbv2 = createAwsClients({ region });
+  const resync = async () => {
+    if (!forwarder || !isLeader()) return;
+    let inAws: string[] = [];
+    try {
+      inAws = await listClusterStacks(elbv2, c.clusterName);
+    } catch (err) {
+      log(
+        `resync: could not list stacks in AWS (orphans not detected this round): ${(err as Error).message}`,
+      );
+    }
+    await forwarder.resync(inAws);
+  };
+  if (forwarder) await resync();
+  const resyncTimer =
+    c.resyncSeconds === 0 ? undefined : setInterval(() => void resync(), (c.resyncSeconds ?? 600) * 1000);
+  resyncTimer?.unref();
+
+  const results = c.resultsQueueUrl
+    ? new ResultsConsumer(sqs, c.resultsQueueUrl, writer, isLeader, log)
+    : undefined;
+  results?.start();
+
+  return {
+    ...server,
+    state,
+    ...(forwarder ? { forwarder } : {}),
+    ...(results ? { results } : {}),
+    isLeader,
+    async close() {
+      clearInterval(resyncTimer);
+      await server.close();
+      await forwarder?.flush();
+      await forwarder?.drain();
+      await results?.stop();
+      await leader?.stop();
+      await state.stop();
+    },
+  };
+}

@@ -1,0 +1,117 @@
+/**
+ * The results consumer: long-polls the results queue and writes each outcome back to the cluster —
+ * status hostname on every member, an Event, and finalizer removal for inactive members once AWS
+ * confirmed the stack no longer includes them.
+ */
+import { DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { EXPLICIT_FINALIZER_PREFIX, IMPLICIT_FINALIZER } from '../shared/groups';
+import { ReconcileResult } from '../shared/messages';
+import type { ClusterWriter } from './cluster-writer';
+
+/** The finalizer a stack id stands for: implicit stacks are `ns/name`, group names have no `/`. */
+export const finalizerOfStack = (stackId: string) =>
+  stackId.includes('/') ? IMPLICIT_FINALIZER : `${EXPLICIT_FINALIZER_PREFIX}${stackId}`;
+
+export async function applyResult(
+  raw: unknown,
+  writer: ClusterWriter,
+  log: (line: string) => void,
+): Promise<void> {
+  const parsed = ReconcileResult.safeParse(raw);
+  if (!parsed.success) {
+    log(`results: ignoring a malformed ReconcileResult: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+    return;
+  }
+  const r = parsed.data;
+  const tasks: Promise<void>[] = [];
+  if (r.outcome === 'Failed') {
+    const e = r.error;
+    const message = `${e?.reason ?? 'Failed'}: ${e?.message ?? ''}${e?.awsCode ? ` (AWS ${e.awsCode})` : ''}${e?.resource ? ` [${e.resource}]` : ''}`;
+    for (const m of r.members)
+      tasks.push(writer.event({ member: m, type: 'Warning', reason: 'FailedDeployModel', message }));
+  } else {
+    for (const m of r.members) {
+      if (r.dnsName) tasks.push(writer.setStatus(m, r.dnsName, r.listenerPorts));
+      if (r.outcome === 'Succeeded') {
+        tasks.push(
+          writer.event({
+            member: m,
+            type: 'Normal',
+            reason: 'SuccessfullyReconciled',
+            message: `Successfully reconciled stack ${r.stackId}`,
+          }),
+        );
+      }
+    }
+    const finalizer = finalizerOfStack(r.stackId);
+    for (const m of r.inactiveMembers) tasks.push(writer.removeFinalizer(m, finalizer));
+  }
+  for (const t of await Promise.allSettled(tasks)) {
+    if (t.status === 'rejected')
+      log(`results: a write for stack ${r.stackId} failed: ${(t.reason as Error).message}`);
+  }
+}
+
+export class ResultsConsumer {
+  private running = false;
+  private loop?: Promise<void>;
+
+  constructor(
+    private readonly sqs: SQSClient,
+    private readonly queueUrl: string,
+    private readonly writer: ClusterWriter,
+    private readonly isLeader: () => boolean,
+    private readonly log: (line: string) => void,
+    private readonly waitSeconds = 20,
+  ) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+  }
+
+  /** One receive → apply → delete round; returns how many results it handled. */
+  async pollOnce(waitSeconds = this.waitSeconds): Promise<number> {
+    const r = await this.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: this.queueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: waitSeconds,
+      }),
+    );
+    for (const m of r.Messages ?? []) {
+      let body: unknown;
+      try {
+        body = JSON.parse(m.Body ?? '');
+      } catch {
+        body = undefined;
+      }
+      await applyResult(body, this.writer, this.log);
+      await this.sqs.send(
+        new DeleteMessageCommand({ QueueUrl: this.queueUrl, ReceiptHandle: m.ReceiptHandle }),
+      );
+    }
+    return r.Messages?.length ?? 0;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      if (!this.isLeader()) {
+        await new Promise((r) => setTimeout(r, 1000));
+        continue;
+      }
+      try {
+        await this.pollOnce(Math.min(this.waitSeconds, 5));
+      } catch (err) {
+        this.log(`results: receive failed: ${(err as Error).message}`);
+        await new Promise((r) => setTimeout(r, 2000));
+      }
+    }
+  }
+}
