@@ -58,7 +58,7 @@ const wrap = (response: AdmissionResponse): AdmissionReviewResponse => ({
 
 function ingressOf(req: AdmissionReviewRequest['request']): V1Ingress | undefined {
   const o = req.object;
-  if (!o || o.kind !== 'Ingress') return undefined;
+  if (o?.kind !== 'Ingress') return undefined;
   return o as V1Ingress;
 }
 

@@ -53,11 +53,9 @@ export async function startWebhookServer(o: WebhookServerOptions): Promise<Runni
       const parsed = AdmissionReviewRequest.safeParse(req.body);
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
-        return reply
-          .code(400)
-          .send({
-            error: `not an admission.k8s.io/v1 AdmissionReview: ${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`,
-          });
+        return reply.code(400).send({
+          error: `not an admission.k8s.io/v1 AdmissionReview: ${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`,
+        });
       }
       let verdict: ReturnType<typeof handler>;
       try {
