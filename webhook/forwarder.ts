@@ -86,6 +86,8 @@ export class Forwarder {
   /** Every stack with `verify: true`, plus a deletion for each orphan (in AWS, no Ingress left). */
   async resync(stacksInAws: readonly string[] = []): Promise<void> {
     if (!this.o.isLeader()) return;
+    // Everything is sent now; pending marks would only send it twice.
+    this.dirty.clear();
     const builds = buildStacks(this.o.state.snapshot(), this.o);
     const known = new Set(builds.map((b) => b.stackId));
     for (const b of builds) this.enqueueBuild(b, true);
