@@ -54,6 +54,7 @@ describe('the bundled reconciler', () => {
         AWS_ENDPOINT_URL: endpoint,
         ALBATROSS_CLUSTER_NAME: CLUSTER,
         RESULTS_QUEUE_URL: world.resultsQueueUrl,
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       },
     });
     expect(r.status, r.stderr).toBe(0);
