@@ -35,6 +35,8 @@ export interface WebhookConfig {
   /** Default: 600. 0 disables the periodic resync. */
   resyncSeconds?: number;
   debounceMs?: number;
+  /** Long-poll wait of the results consumer (default 20 s, the SQS maximum). */
+  resultsWaitSeconds?: number;
   /** Lease namespace (default: POD_NAMESPACE or albatross-system). */
   leaseNamespace?: string;
   log?: (line: string) => void;
@@ -140,7 +142,7 @@ export async function startWebhook(c: WebhookConfig): Promise<Webhook> {
   resyncTimer?.unref();
 
   const results = c.resultsQueueUrl
-    ? new ResultsConsumer(sqs, c.resultsQueueUrl, writer, isLeader, log)
+    ? new ResultsConsumer(sqs, c.resultsQueueUrl, writer, isLeader, log, c.resultsWaitSeconds ?? 20)
     : undefined;
   results?.start();
 

@@ -55,6 +55,7 @@ export async function applyResult(
 export class ResultsConsumer {
   private running = false;
   private loop?: Promise<void>;
+  private abort = new AbortController();
 
   constructor(
     private readonly sqs: SQSClient,
@@ -71,9 +72,12 @@ export class ResultsConsumer {
     this.loop = this.run();
   }
 
+  /** Stops at once: an in-flight long poll is aborted (its messages stay on the queue). */
   async stop(): Promise<void> {
     this.running = false;
+    this.abort.abort();
     await this.loop;
+    this.abort = new AbortController();
   }
 
   /** One receive → apply → delete round; returns how many results it handled. */
@@ -107,8 +111,9 @@ export class ResultsConsumer {
         continue;
       }
       try {
-        await this.pollOnce(Math.min(this.waitSeconds, 5));
+        await this.pollOnce();
       } catch (err) {
+        if (!this.running) break;
         this.log(`results: receive failed: ${(err as Error).message}`);
         await new Promise((r) => setTimeout(r, 2000));
       }

@@ -1,0 +1,86 @@
+/** Which stacks each kind of change marks dirty (pure). */
+import { describe, expect, it } from 'vitest';
+import { affectedStacks } from '../../webhook/dirty';
+import { node, threeMemberGroup } from '../support/group-fixture';
+
+const objects = threeMemberGroup();
+objects.ingresses.push({
+  metadata: {
+    name: 'solo',
+    namespace: 'alpha',
+    annotations: { 'alb.ingress.kubernetes.io/target-type': 'ip' },
+  },
+  spec: {
+    ingressClassName: 'alb',
+    rules: [
+      {
+        http: {
+          paths: [
+            { path: '/', pathType: 'Prefix', backend: { service: { name: 'api', port: { number: 80 } } } },
+          ],
+        },
+      },
+    ],
+  },
+});
+
+describe('affectedStacks', () => {
+  it('an Ingress change dirties its old and new groups and the groups of its finalizers', () => {
+    const moved = structuredClone(objects.ingresses[0]!);
+    moved.metadata!.annotations!['alb.ingress.kubernetes.io/group.name'] = 'other';
+    moved.metadata!.finalizers = ['group.ingress.k8s.aws/legacy'];
+    const s = affectedStacks(
+      { kind: 'Ingress', type: 'update', object: moved, old: objects.ingresses[0]! },
+      objects,
+    );
+    expect([...s].sort()).toEqual(['legacy', 'other', 'shop']);
+  });
+
+  it('a Service change dirties only stacks whose members use it in that namespace', () => {
+    expect([
+      ...affectedStacks(
+        { kind: 'Service', type: 'update', object: { metadata: { name: 'api', namespace: 'alpha' } } },
+        objects,
+      ),
+    ]).toEqual(['alpha/solo']);
+    expect([
+      ...affectedStacks(
+        { kind: 'Service', type: 'update', object: { metadata: { name: 'web', namespace: 'beta' } } },
+        objects,
+      ),
+    ]).toEqual(['shop']);
+    expect(
+      affectedStacks(
+        { kind: 'Service', type: 'update', object: { metadata: { name: 'web', namespace: 'nowhere' } } },
+        objects,
+      ).size,
+    ).toBe(0);
+  });
+
+  it('an EndpointSlice change dirties the stacks of its Service', () => {
+    const slice = {
+      metadata: { name: 'api-1', namespace: 'alpha', labels: { 'kubernetes.io/service-name': 'api' } },
+    };
+    expect([...affectedStacks({ kind: 'EndpointSlice', type: 'add', object: slice }, objects)]).toEqual([
+      'alpha/solo',
+    ]);
+  });
+
+  it('a Node change dirties instance-mode stacks, and only when eligibility changed', () => {
+    const n = node(1);
+    expect(affectedStacks({ kind: 'Node', type: 'update', object: n, old: node(1) }, objects).size).toBe(0);
+    const notReady = structuredClone(n);
+    notReady.status!.conditions![0]!.status = 'False';
+    expect([...affectedStacks({ kind: 'Node', type: 'update', object: notReady, old: n }, objects)]).toEqual([
+      'shop',
+    ]);
+  });
+
+  it('an IngressClass change dirties every stack', () => {
+    const s = affectedStacks(
+      { kind: 'IngressClass', type: 'update', object: { metadata: { name: 'alb' } } },
+      objects,
+    );
+    expect([...s].sort()).toEqual(['alpha/solo', 'shop']);
+  });
+});
