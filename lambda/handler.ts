@@ -53,9 +53,20 @@ export interface HandlerDeps {
   now?: () => number;
   /** Which later records a failure holds back: its FIFO group (default) or the whole batch. */
   failureScope?: FailureScope;
+  /**
+   * After the first stack, none is started with less than this much invocation time left (default 15 s;
+   * the Lambda's timeout is 60 s): the rest go back to the queue, so that a timeout does not throw away the
+   * batch's finished work (a timed-out invocation reports nothing, and every record of it comes back).
+   */
+  reserveMs?: number;
 }
 
-export type SqsBatchHandler = (event: SQSEvent) => Promise<SQSBatchResponse>;
+/** The part of the Lambda context the handler uses. */
+export interface InvocationContext {
+  getRemainingTimeInMillis(): number;
+}
+
+export type SqsBatchHandler = (event: SQSEvent, context?: InvocationContext) => Promise<SQSBatchResponse>;
 
 const MESSAGE_KEYS = ['messageId', 'stackId', 'seq', 'digest'];
 
@@ -66,6 +77,7 @@ export function createHandler(deps: HandlerDeps): SqsBatchHandler {
   const reconcile = deps.reconcile ?? reconcileStack;
   const now = deps.now ?? (() => performance.now());
   const scope = deps.failureScope ?? 'group';
+  const reserveMs = deps.reserveMs ?? 15_000;
   const opts: ReconcileOptions = { cluster: deps.cluster, ...(deps.vpcId ? { vpcId: deps.vpcId } : {}) };
   if (!deps.results) logger.warn('RESULTS_QUEUE_URL is not set: results are logged, not sent');
 
@@ -163,7 +175,7 @@ export function createHandler(deps: HandlerDeps): SqsBatchHandler {
     }
   }
 
-  return async (event) => {
+  return async (event, context) => {
     try {
       const plan = planBatch(
         event.Records.map((r) => ({
@@ -173,6 +185,7 @@ export function createHandler(deps: HandlerDeps): SqsBatchHandler {
         })),
       );
       const tracker = failureTracker(plan, scope);
+      let started = 0;
       for (const item of plan.work) {
         if (tracker.held(item.index)) {
           logger.info('not run: an earlier message of its FIFO group failed in this batch', {
@@ -182,6 +195,18 @@ export function createHandler(deps: HandlerDeps): SqsBatchHandler {
           });
           continue;
         }
+        const left = context?.getRemainingTimeInMillis();
+        if (started > 0 && left !== undefined && left < reserveMs) {
+          logger.warn('invocation time nearly used up: the stack goes back to the queue', {
+            messageId: item.messageId,
+            stackId: item.snapshot.stackId,
+            seq: item.snapshot.seq,
+            remainingMs: left,
+          });
+          tracker.fail(item.index);
+          continue;
+        }
+        started++;
         if (!(await runStack(item))) tracker.fail(item.index);
       }
       // A malformed record held behind a failure is redelivered with it, and dropped and counted then.
@@ -229,7 +254,7 @@ export function depsFromEnv(env: NodeJS.ProcessEnv = process.env): HandlerDeps {
 let fromEnv: SqsBatchHandler | undefined;
 
 /** The Lambda entry point: clients and configuration are created once per container. */
-export const handler: SqsBatchHandler = (event) => {
+export const handler: SqsBatchHandler = (event, context) => {
   fromEnv ??= createHandler(depsFromEnv());
-  return fromEnv(event);
+  return fromEnv(event, context);
 };

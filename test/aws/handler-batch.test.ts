@@ -308,6 +308,24 @@ describe('a batch', () => {
     expect(health.TargetHealthDescriptions).toHaveLength(6000);
   });
 
+  it('starts no stack after the first with less than the reserved invocation time left', async () => {
+    const remaining = [50_000, 9_000, 8_000];
+    const context = { getRemainingTimeInMillis: () => remaining.shift() ?? 0 };
+    const out = await handlerWith({ reserveMs: 10_000 })(
+      event(snap('a', 1), snap('b', 1), snap('c', 1)),
+      context,
+    );
+    expect(ids(out)).toEqual(['m1', 'm2']);
+    expect(await lbTags(lbName('a'))).toBeDefined();
+    expect(await lbTags(lbName('b'))).toBeUndefined();
+    // Even with no time left at all, the first stack runs: every delivery makes progress.
+    const starved = await handlerWith({ reserveMs: 10_000 })(event(snap('b', 1), snap('c', 1)), {
+      getRemainingTimeInMillis: () => 0,
+    });
+    expect(ids(starved)).toEqual(['m1']);
+    expect(await lbTags(lbName('b'))).toBeDefined();
+  });
+
   it('retries a stack whose result cannot be sent, although AWS converged', async () => {
     const gone = world.resultsQueueUrl.replace(/albatross-results$/, 'no-such-queue');
     const h = handlerWith({ results: sqsResultSink(sqs, gone) });
