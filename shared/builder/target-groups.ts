@@ -149,7 +149,8 @@ export function buildTargetGroup(req: TargetGroupRequest, index: ClusterIndex): 
         ingressName: req.ingressName,
         serviceNamespace: service.metadata?.namespace ?? 'default',
         serviceName: svcName,
-        serviceUid: service.metadata?.uid ?? '',
+        // Manifests (CLI, local mode) carry no UID; the Service's identity stands in so names stay unique.
+        serviceUid: service.metadata?.uid || `${service.metadata?.namespace ?? 'default'}/${svcName}`,
         portAsWritten: req.portAsWritten,
         targetPort: port,
         targetType,

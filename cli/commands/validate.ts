@@ -1,0 +1,98 @@
+/**
+ * `albatross validate FILE…`: the admission check, offline (for CI). Every managed Ingress in the files
+ * is validated as the webhook would, against all objects of all files (so group conflicts between files
+ * are found). Exit 1 on any denial or unreadable input.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { validateIngress } from '../../shared/build';
+import { isManagedIngress } from '../../shared/ingress-class';
+import { formatProblem, formatWarning, type Problem } from '../../shared/problems';
+import { parseCommandArgs, UsageError } from '../args';
+import type { Command } from '../main';
+import { type ManifestFile, parseManifestFiles, readManifestDir } from '../stack-source';
+
+const usage = 'albatross validate FILE|DIR… [--cluster-name NAME] [--json]';
+
+function readInputs(paths: string[]): { files: ManifestFile[]; problems: string[] } {
+  const files: ManifestFile[] = [];
+  const problems: string[] = [];
+  for (const p of paths) {
+    try {
+      if (statSync(p).isDirectory()) files.push(...readManifestDir(p));
+      else files.push({ path: p, text: readFileSync(p, 'utf8') });
+    } catch (err) {
+      problems.push(
+        `${p}: ${err instanceof UsageError ? err.message : 'cannot be read (no such file, or not readable)'}`,
+      );
+    }
+  }
+  return { files, problems };
+}
+
+export const command: Command = {
+  summary: 'check Ingress manifests offline as admission would (exit 1 on any denial)',
+  usage,
+  async run(argv) {
+    const { positionals, common } = parseCommandArgs(argv, {});
+    if (positionals.length === 0) throw new UsageError('expected at least one FILE or directory');
+    const read = readInputs(positionals);
+    const parsed = parseManifestFiles(read.files);
+    const inputProblems = [...read.problems, ...parsed.problems];
+    const opts = { clusterName: common.clusterName ?? 'albatross' };
+    const problems: Problem[] = [];
+    const warnings: string[] = [];
+    let checked = 0;
+    for (const ing of parsed.objects.ingresses) {
+      if (!isManagedIngress(ing, parsed.objects.ingressClasses)) continue;
+      checked++;
+      const v = validateIngress(ing, parsed.objects, opts);
+      problems.push(...v.problems);
+      warnings.push(...v.warnings.map(formatWarning));
+    }
+    const ok = problems.length === 0 && inputProblems.length === 0;
+    if (common.json) {
+      process.stdout.write(
+        `${JSON.stringify(
+          {
+            ok,
+            checked,
+            problems: [
+              ...inputProblems.map((message) => ({ message })),
+              ...problems.map((p) => ({
+                namespace: p.object.namespace,
+                name: p.object.name,
+                kind: p.object.kind,
+                field: p.field,
+                value: p.value,
+                expected: p.expected,
+                message: formatProblem(p),
+              })),
+            ],
+            warnings,
+          },
+          null,
+          2,
+        )}\n`,
+      );
+    } else {
+      for (const p of inputProblems) process.stdout.write(`${p}\n`);
+      for (const p of problems) process.stdout.write(`${formatProblem(p)}\n`);
+      for (const w of warnings) process.stdout.write(`warning: ${w}\n`);
+      const denied = new Set(problems.map((p) => `${p.object.namespace}/${p.object.name}`)).size;
+      process.stdout.write(
+        ok
+          ? `${checked} managed Ingress(es) valid${warnings.length ? `, ${warnings.length} warning(s)` : ''}\n`
+          : [
+              problems.length
+                ? `${denied} of ${checked} managed Ingress(es) denied, ${problems.length} problem(s)`
+                : '',
+              inputProblems.length ? `${inputProblems.length} input(s) could not be read` : '',
+            ]
+              .filter(Boolean)
+              .join('; ')
+              .concat('\n'),
+      );
+    }
+    return ok ? 0 : 1;
+  },
+};
