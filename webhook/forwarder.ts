@@ -61,8 +61,8 @@ export class Forwarder {
     }
     if (!any) return;
     clearTimeout(this.quietTimer);
-    this.quietTimer = setTimeout(() => void this.flush(), this.o.debounceMs ?? 200);
-    this.maxTimer ??= setTimeout(() => void this.flush(), this.o.maxDelayMs ?? 2000);
+    this.quietTimer = setTimeout(() => void this.flush(), this.o.debounceMs ?? 1000);
+    this.maxTimer ??= setTimeout(() => void this.flush(), this.o.maxDelayMs ?? 5000);
   }
 
   /** Builds every dirty stack and sends what changed. Followers build nothing and keep the marks. */

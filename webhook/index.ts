@@ -90,7 +90,7 @@ export async function startWebhook(c: WebhookConfig): Promise<Webhook> {
       sender: new SqsSnapshotSender(sqs, c.queueUrl),
       isLeader,
       metrics,
-      debounceMs: c.debounceMs ?? 200,
+      ...(c.debounceMs !== undefined ? { debounceMs: c.debounceMs } : {}),
       events: {
         modelFailed: (build, message) => {
           for (const m of build.members)

@@ -11,13 +11,15 @@ export function pathPatterns(p: V1HTTPIngressPath): PathPatterns {
   const type = p.pathType ?? 'ImplementationSpecific';
   const path = p.path;
   if (type === 'Exact') {
-    if (!path?.startsWith('/')) return { ok: false, expected: 'an absolute path starting with / for pathType Exact' };
+    if (!path?.startsWith('/'))
+      return { ok: false, expected: 'an absolute path starting with / for pathType Exact' };
     if (/[*?]/.test(path)) return { ok: false, expected: 'no wildcard (* or ?) in an Exact path' };
     return { ok: true, values: [path] };
   }
   if (type === 'Prefix') {
     const raw = path || '/';
-    if (!raw.startsWith('/')) return { ok: false, expected: 'an absolute path starting with / for pathType Prefix' };
+    if (!raw.startsWith('/'))
+      return { ok: false, expected: 'an absolute path starting with / for pathType Prefix' };
     if (/[*?]/.test(raw)) return { ok: false, expected: 'no wildcard (* or ?) in a Prefix path' };
     const base = raw.replace(/\/+$/, '');
     if (base === '') return { ok: true, values: ['/*'] };
