@@ -109,7 +109,12 @@ async function coalescing(): Promise<string> {
     clusterName: 'bench',
     state,
     isLeader: () => true,
-    sender: { send: async (s: StackSnapshot[]) => ((sent += s.length), { failed: [] }) },
+    sender: {
+      send: async (s: StackSnapshot[]) => {
+        sent += s.length;
+        return { failed: [] };
+      },
+    },
   });
   const changes = 1000;
   const started = Date.now();
