@@ -97,18 +97,21 @@ export function createHandler(deps: HandlerDeps): SqsBatchHandler {
         });
       }
       const started = now();
-      const outcome = await reconcile(snapshot, deps.clients, opts).catch(
-        (err: unknown): ReconcileOutcome => ({
-          outcome: 'Failed',
-          error: {
-            reason: 'Internal',
-            message: `reconciler crashed: ${(err as Error)?.message ?? String(err)}`,
-          },
-          changes: [],
-          apiCalls: { read: 0, write: 0 },
-          throttled: 0,
-        }),
-      );
+      // `reconcileStack` never throws; anything else injected here is held to the same rule.
+      const outcome = await Promise.resolve()
+        .then(() => reconcile(snapshot, deps.clients, opts))
+        .catch(
+          (err: unknown): ReconcileOutcome => ({
+            outcome: 'Failed',
+            error: {
+              reason: 'Internal',
+              message: `reconciler crashed: ${(err as Error)?.message ?? String(err)}`,
+            },
+            changes: [],
+            apiCalls: { read: 0, write: 0 },
+            throttled: 0,
+          }),
+        );
       const durationMs = now() - started;
       metrics.stack({
         outcome: outcome.outcome,
