@@ -10,7 +10,7 @@ const ARN = 'arn:aws:acm:us-east-1:123456789012:certificate/abc-123';
 
 const problemsOf = (key: string, value: string) =>
   parseIngressAnnotations({ [`${P}${key}`]: value }).problems;
-const valueOf = (key: string, value: string) => {
+const parsedValue = (key: string, value: string) => {
   const r = parseIngressAnnotations({ [`${P}${key}`]: value });
   expect(r.problems).toEqual([]);
   return r.value;
@@ -127,7 +127,7 @@ const CASES: [string, string, Record<string, unknown>, string, string][] = [
 
 describe.each(CASES)('%s', (key, valid, parsed, invalid, expected) => {
   it('parses a valid value', () => {
-    expect(valueOf(key, valid)).toMatchObject(parsed);
+    expect(parsedValue(key, valid)).toMatchObject(parsed);
   });
   it('denies an invalid value naming the annotation, the value and what was expected', () => {
     const problems = problemsOf(key, invalid);
