@@ -1,6 +1,6 @@
 /** Model build time (SPEC targets: 50-Ingress group with 500 paths < 20 ms; 1 Ingress < 0.2 ms). */
 import { buildStack, validateIngress } from '../shared/build';
-import { bigGroup, median, table } from './fixtures';
+import { bigGroup, median, table } from './_fixtures';
 
 function time(fn: () => void, runs: number): number {
   for (let i = 0; i < Math.min(50, runs); i++) fn(); // warm-up: JIT, caches

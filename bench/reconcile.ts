@@ -9,7 +9,7 @@ import { createAwsClients, reconcileStack } from '../lambda/reconciler/index';
 import { buildStack } from '../shared/build';
 import type { ClusterObjects } from '../shared/cluster';
 import { API_VERSION, type StackSnapshot, stackDigest } from '../shared/messages';
-import { bigGroup, table } from './fixtures';
+import { bigGroup, table } from './_fixtures';
 
 const CLUSTER = 'bench';
 

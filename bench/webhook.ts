@@ -12,7 +12,7 @@ import type { StackSnapshot } from '../shared/messages';
 import { type ClusterState, ObjectStore } from '../webhook/cluster-state';
 import { Forwarder } from '../webhook/forwarder';
 import { startWebhookServer } from '../webhook/server';
-import { bigGroup, table } from './fixtures';
+import { bigGroup, table } from './_fixtures';
 
 class MemoryState implements ClusterState {
   readonly store = new ObjectStore();
