@@ -8,6 +8,7 @@ import {
   DescribeLoadBalancersCommand,
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { WAFV2Client } from '@aws-sdk/client-wafv2';
 import type { AwsClients } from '../lambda/aws/clients';
 
 export interface AwsTarget {
@@ -42,7 +43,11 @@ export function createCliClients(t: AwsTarget): AwsClients {
     retryMode: 'standard' as const,
     requestHandler: { connectionTimeout: 5_000, requestTimeout: 60_000 },
   };
-  return { elbv2: new ElasticLoadBalancingV2Client(config), ec2: new EC2Client(config) };
+  return {
+    elbv2: new ElasticLoadBalancingV2Client(config),
+    ec2: new EC2Client(config),
+    wafv2: new WAFV2Client(config),
+  };
 }
 
 const CONNECTION_CODES = new Set([

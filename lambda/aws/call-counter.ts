@@ -4,6 +4,7 @@
  */
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { WAFV2Client } from '@aws-sdk/client-wafv2';
 
 export interface CallCounts {
   read: number;
@@ -20,7 +21,7 @@ const THROTTLING = new Set([
   'TooManyRequestsException',
 ]);
 
-type Client = Pick<ElasticLoadBalancingV2Client | EC2Client, 'middlewareStack'>;
+type Client = Pick<ElasticLoadBalancingV2Client | EC2Client | WAFV2Client, 'middlewareStack'>;
 
 export class CallCounter {
   readonly counts: CallCounts = { read: 0, write: 0, throttled: 0 };

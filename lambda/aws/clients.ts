@@ -4,10 +4,13 @@
  */
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { WAFV2Client } from '@aws-sdk/client-wafv2';
 
 export interface AwsClients {
   elbv2: ElasticLoadBalancingV2Client;
   ec2: EC2Client;
+  /** Needed only for stacks that set `wafv2-acl-arn`. */
+  wafv2?: WAFV2Client;
 }
 
 export interface AwsClientOptions {
@@ -25,5 +28,9 @@ export function createAwsClients(o: AwsClientOptions): AwsClients {
     maxAttempts: o.maxAttempts ?? 6,
     retryMode: 'standard' as const,
   };
-  return { elbv2: new ElasticLoadBalancingV2Client(config), ec2: new EC2Client(config) };
+  return {
+    elbv2: new ElasticLoadBalancingV2Client(config),
+    ec2: new EC2Client(config),
+    wafv2: new WAFV2Client(config),
+  };
 }

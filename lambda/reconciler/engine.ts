@@ -43,6 +43,11 @@ import {
   SetSubnetsCommand,
   type TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
+  AssociateWebACLCommand,
+  DisassociateWebACLCommand,
+  GetWebACLForResourceCommand,
+} from '@aws-sdk/client-wafv2';
 import type { StackSnapshot } from '../../shared/messages';
 import type {
   DesiredListener,
@@ -186,6 +191,7 @@ export class Engine {
     for (const lb of replaced) await this.deleteLoadBalancer(lb, 'scheme changed');
     const lb = await this.ensureLoadBalancer(desired.loadBalancer, keep, subnetIds.ids, sgIds);
     const lbArn = lb?.LoadBalancerArn ?? `(new load balancer ${desired.loadBalancer.name})`;
+    await this.ensureWebAcl(lbArn, desired.loadBalancer, lb !== undefined && keep !== undefined);
 
     const existingListeners =
       lb?.LoadBalancerArn && keep ? await listenersOf(this.c, lb.LoadBalancerArn) : [];
@@ -735,6 +741,36 @@ export class Engine {
     const tags = (await this.tags.of([arn])).get(arn) ?? {};
     await this.syncTags(arn, 'LoadBalancer', name, tags, d.tags, new Set([DIGEST_TAG]));
     return current;
+  }
+
+  /** `wafv2-acl-arn`: absent leaves WAF alone; `none` disassociates; an ARN associates that WebACL. */
+  private async ensureWebAcl(lbArn: string, d: DesiredLoadBalancer, existed: boolean): Promise<void> {
+    const want = d.wafv2AclArn;
+    if (want === undefined) return;
+    const waf = this.c.wafv2;
+    if (!waf)
+      throw new ReconcileFailure('Internal', 'wafv2-acl-arn is set but no WAFv2 client was configured');
+    let current: string | undefined;
+    if (existed) {
+      const r = await waf.send(new GetWebACLForResourceCommand({ ResourceArn: lbArn }));
+      current = r.WebACL?.ARN;
+    }
+    const name = d.name;
+    if (want === 'none') {
+      if (current) {
+        await this.write(
+          { action: 'update', kind: 'LoadBalancer', resource: name, detail: 'disassociate WAF WebACL' },
+          () => waf.send(new DisassociateWebACLCommand({ ResourceArn: lbArn })),
+        );
+      }
+      return;
+    }
+    if (current !== want) {
+      await this.write(
+        { action: 'update', kind: 'LoadBalancer', resource: name, detail: `associate WAF WebACL ${want}` },
+        () => waf.send(new AssociateWebACLCommand({ WebACLArn: want, ResourceArn: lbArn })),
+      );
+    }
   }
 
   private async syncLoadBalancerAttributes(

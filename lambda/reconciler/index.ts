@@ -46,6 +46,7 @@ export function callCounterFor(clients: AwsClients): CallCounter {
     c = new CallCounter();
     c.attach(clients.elbv2);
     c.attach(clients.ec2);
+    if (clients.wafv2) c.attach(clients.wafv2);
     counters.set(clients, c);
   }
   return c;
