@@ -158,6 +158,8 @@ export class Engine {
     }
     const byName = await loadBalancerByName(this.c, desired.loadBalancer.name);
     if (byName?.LoadBalancerArn) {
+      // A verify run cannot take the fast path, so the LB's tags ride along with the target groups'.
+      if (this.snapshot.verify) await this.stackTargetGroups([byName.LoadBalancerArn]);
       const tags = (await this.tags.of([byName.LoadBalancerArn])).get(byName.LoadBalancerArn) ?? {};
       if (!this.owned(tags)) {
         throw new ReconcileFailure(
@@ -442,10 +444,11 @@ export class Engine {
   // ---- target groups ------------------------------------------------------------------------------
   private ownedTargetGroups?: { tg: TargetGroup; tags: Tags }[];
 
-  private async stackTargetGroups(): Promise<{ tg: TargetGroup; tags: Tags }[]> {
+  /** Every target group of this stack; `alsoTag` ARNs are tagged in the same DescribeTags calls. */
+  private async stackTargetGroups(alsoTag: string[] = []): Promise<{ tg: TargetGroup; tags: Tags }[]> {
     if (!this.ownedTargetGroups) {
       const all = await allTargetGroups(this.c);
-      const tags = await this.tags.of(all.map((t) => t.TargetGroupArn ?? ''));
+      const tags = await this.tags.of([...alsoTag, ...all.map((t) => t.TargetGroupArn ?? '')]);
       this.allTargetGroupNames = new Map(
         all.map((t) => [t.TargetGroupName ?? '', tags.get(t.TargetGroupArn ?? '') ?? {}]),
       );
