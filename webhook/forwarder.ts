@@ -1,6 +1,7 @@
 /**
- * Cluster changes → snapshots on the queue. Changes mark stacks dirty; after a quiet period (or a
- * maximum delay) dirty stacks are rebuilt and sent, each at most once per flush and only when its digest
+ * Cluster changes → snapshots on the queue. Changes mark stacks dirty; after a quiet period (1 s) or a
+ * maximum delay (8 s, so a stack edited without pause is still sent about twice per burst of ten
+ * seconds rather than on every edit) dirty stacks are rebuilt and sent, each at most once per flush and only when its digest
  * changed. A bounded in-memory queue absorbs SQS outages; what overflows is counted and recovered by the
  * next resync, which sends every stack with `verify: true` plus deletions for orphans.
  */
@@ -62,7 +63,7 @@ export class Forwarder {
     if (!any) return;
     clearTimeout(this.quietTimer);
     this.quietTimer = setTimeout(() => void this.flush(), this.o.debounceMs ?? 1000);
-    this.maxTimer ??= setTimeout(() => void this.flush(), this.o.maxDelayMs ?? 5000);
+    this.maxTimer ??= setTimeout(() => void this.flush(), this.o.maxDelayMs ?? 8000);
   }
 
   /** Builds every dirty stack and sends what changed. Followers build nothing and keep the marks. */
