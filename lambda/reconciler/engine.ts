@@ -114,6 +114,17 @@ const sameSet = (a: readonly string[], b: readonly string[]) => {
   const sa = new Set(a);
   return sa.size === new Set(b).size && b.every((x) => sa.has(x));
 };
+/** The health check as the ELBv2 parameters shared by CreateTargetGroup and ModifyTargetGroup. */
+const healthCheckParams = (hc: DesiredTargetGroup['healthCheck']) => ({
+  HealthCheckProtocol: hc.protocol,
+  HealthCheckPort: String(hc.port),
+  HealthCheckPath: hc.path,
+  HealthCheckIntervalSeconds: hc.intervalSeconds,
+  HealthCheckTimeoutSeconds: hc.timeoutSeconds,
+  HealthyThresholdCount: hc.healthyThresholdCount,
+  UnhealthyThresholdCount: hc.unhealthyThresholdCount,
+  Matcher: 'grpcCode' in hc.matcher ? { GrpcCode: hc.matcher.grpcCode } : { HttpCode: hc.matcher.httpCode },
+});
 const toSdkTags = (t: Tags) => Object.entries(t).map(([Key, Value]) => ({ Key, Value }));
 
 export class Engine {
@@ -518,17 +529,7 @@ export class Engine {
             VpcId: vpcId,
             TargetType: d.targetType,
             IpAddressType: d.ipAddressType,
-            HealthCheckProtocol: hc.protocol,
-            HealthCheckPort: String(hc.port),
-            HealthCheckPath: hc.path,
-            HealthCheckIntervalSeconds: hc.intervalSeconds,
-            HealthCheckTimeoutSeconds: hc.timeoutSeconds,
-            HealthyThresholdCount: hc.healthyThresholdCount,
-            UnhealthyThresholdCount: hc.unhealthyThresholdCount,
-            Matcher:
-              'grpcCode' in hc.matcher
-                ? { GrpcCode: hc.matcher.grpcCode }
-                : { HttpCode: hc.matcher.httpCode },
+            ...healthCheckParams(hc),
             Tags: toSdkTags(d.tags),
           }),
         ),
@@ -577,17 +578,7 @@ export class Engine {
           this.c.elbv2.send(
             new ModifyTargetGroupCommand({
               TargetGroupArn: arn,
-              HealthCheckProtocol: hc.protocol,
-              HealthCheckPort: String(hc.port),
-              HealthCheckPath: hc.path,
-              HealthCheckIntervalSeconds: hc.intervalSeconds,
-              HealthCheckTimeoutSeconds: hc.timeoutSeconds,
-              HealthyThresholdCount: hc.healthyThresholdCount,
-              UnhealthyThresholdCount: hc.unhealthyThresholdCount,
-              Matcher:
-                'grpcCode' in hc.matcher
-                  ? { GrpcCode: hc.matcher.grpcCode }
-                  : { HttpCode: hc.matcher.httpCode },
+              ...healthCheckParams(hc),
             }),
           ),
       );
