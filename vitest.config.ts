@@ -2,6 +2,9 @@ import { defineConfig } from 'vitest/config';
 
 // Keep test output readable: the SDK prints a multi-line Node-version notice in every worker.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+// Every AWS call in the suites goes to moto on loopback; it accepts any credentials.
+process.env.AWS_ACCESS_KEY_ID ??= 'testing';
+process.env.AWS_SECRET_ACCESS_KEY ??= 'testing';
 
 // Three projects: fast pure tests in parallel; moto-backed and API-server-backed suites one file at a
 // time (they reset shared emulator state between tests). Sized for 2 cores.

@@ -75,6 +75,7 @@ export async function startWebhook(c: WebhookConfig): Promise<Webhook> {
         name: 'albatross-webhook',
         identity: process.env.POD_NAME ?? `${hostname()}-${process.pid}`,
         onChange: (l) => log(l ? 'leader: this replica now forwards' : 'leader: this replica only admits'),
+        onError: (err) => log(`leader election: ${(err as Error).message ?? err}`),
       })
     : undefined;
   const isLeader = () => (leader ? leader.isLeader() : true);

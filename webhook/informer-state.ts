@@ -19,6 +19,7 @@ export class InformerClusterState implements ClusterState {
   private readonly store = new ObjectStore();
   private readonly sources: Source[];
   private readonly listed = new Set<WatchedKind>();
+  private stopped = false;
 
   constructor(kc: KubeConfig, onError: (kind: WatchedKind, err: unknown) => void = () => undefined) {
     const core = kc.makeApiClient(CoreV1Api);
@@ -45,9 +46,12 @@ export class InformerClusterState implements ClusterState {
       informer.on('update', (o) => this.store.upsert(kind, o));
       informer.on('delete', (o) => this.store.remove(kind, o));
       informer.on('error', (err) => {
+        if (this.stopped) return; // stop() aborts the watches: not an error
         onError(kind, err);
         // client-node informers stop on error; restart after a pause, as controllers do.
-        setTimeout(() => void informer.start().catch((e) => onError(kind, e)), 2000).unref();
+        setTimeout(() => {
+          if (!this.stopped) void informer.start().catch((e) => onError(kind, e));
+        }, 2000).unref();
       });
       return { kind, informer };
     });
@@ -66,6 +70,7 @@ export class InformerClusterState implements ClusterState {
     await Promise.all(this.sources.map((s) => s.informer.start()));
   }
   async stop(): Promise<void> {
+    this.stopped = true;
     await Promise.all(this.sources.map((s) => s.informer.stop()));
   }
 }

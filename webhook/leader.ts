@@ -2,7 +2,7 @@
  * Leader election on a coordination.k8s.io/v1 Lease: only the holder forwards snapshots and consumes
  * results; every replica admits. Acquire when the lease is absent or expired, renew while held.
  */
-import { CoordinationV1Api, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
+import { CoordinationV1Api, type KubeConfig, type V1Lease, V1MicroTime } from '@kubernetes/client-node';
 
 export interface LeaderElectorOptions {
   namespace: string;
@@ -11,6 +11,8 @@ export interface LeaderElectorOptions {
   leaseDurationSeconds?: number;
   renewEverySeconds?: number;
   onChange?: (leader: boolean) => void;
+  /** Told when a round fails (API errors other than losing a race). */
+  onError?: (err: unknown) => void;
 }
 
 export class LeaderElector {
@@ -40,7 +42,8 @@ export class LeaderElector {
 
   /** One acquire-or-renew round; a conflict (someone else wrote first) just means not leader. */
   async tick(): Promise<void> {
-    const now = new Date();
+    // MicroTime: the API server wants exactly six fractional digits, which a plain Date does not give.
+    const now = new V1MicroTime();
     const duration = this.o.leaseDurationSeconds ?? 15;
     const spec = { holderIdentity: this.o.identity, leaseDurationSeconds: duration, renewTime: now };
     try {
@@ -79,7 +82,8 @@ export class LeaderElector {
         },
       });
       this.set(true);
-    } catch {
+    } catch (err) {
+      if ((err as { code?: number }).code !== 409) this.o.onError?.(err);
       this.set(false);
     }
   }

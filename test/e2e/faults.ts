@@ -39,7 +39,9 @@ export function faultSwitch(): FaultSwitch {
       client.middlewareStack.remove(name);
       client.middlewareStack.add(
         (next, context) => async (args) => {
-          const fault = armed.get((context as { commandName?: string }).commandName ?? '');
+          // The SDK names commands with a `Command` suffix (`ModifyRuleCommand`); faults are armed by API name.
+          const command = ((context as { commandName?: string }).commandName ?? '').replace(/Command$/, '');
+          const fault = armed.get(command);
           if (!fault) return next(args);
           injected++;
           throw new ElasticLoadBalancingV2ServiceException({
