@@ -9,7 +9,7 @@ import {
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { WAFV2Client } from '@aws-sdk/client-wafv2';
-import type { AwsClients } from '../lambda/aws/clients';
+import type { AwsClients } from '../aws/clients';
 
 export interface AwsTarget {
   region: string;

@@ -9,8 +9,8 @@ import {
   DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import type { AwsClients } from '../lambda/aws/clients';
-import { allLoadBalancers, TagCache } from '../lambda/reconciler/aws-read';
+import type { AwsClients } from '../aws/clients';
+import { allLoadBalancers, TagCache } from '../aws/discovery';
 import { CLUSTER_TAG, STACK_TAG } from '../shared/tags';
 
 export async function renderAwsTree(c: AwsClients, cluster: string): Promise<string> {

@@ -5,7 +5,8 @@
 import { hostname } from 'node:os';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { KubeConfig } from '@kubernetes/client-node';
-import { createAwsClients, listClusterStacks } from '../lambda/reconciler/index';
+import { createAwsClients } from '../aws/clients';
+import { listClusterStacks } from '../aws/cluster-stacks';
 import type { ClusterState } from './cluster-state';
 import { type ClusterWriter, KubeClusterWriter, LogClusterWriter } from './cluster-writer';
 import { Forwarder } from './forwarder';

@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { createAwsClients } from '../../lambda/aws/clients';
+import { createAwsClients } from '../../aws/clients';
 import { createHandler } from '../../lambda/handler';
 import { startPump } from '../../lambda/local-event-source';
 import { sqsResultSink } from '../../lambda/results';

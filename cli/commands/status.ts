@@ -3,8 +3,9 @@
  * has them (found by tracking tags), and — given the manifests — whether each one has drifted from them
  * (`planStack` with verify: a full, read-only comparison). Without manifests drift is `unknown`.
  */
+
+import { allLoadBalancers, listenersOf, rulesOf, TagCache } from '../../aws/discovery';
 import { type Change, planStack } from '../../lambda/reconciler';
-import { allLoadBalancers, listenersOf, rulesOf, TagCache } from '../../lambda/reconciler/aws-read';
 import { CLUSTER_TAG, DIGEST_TAG, RESOURCE_ID, RESOURCE_TAG, STACK_TAG } from '../../shared/tags';
 import { parseCommandArgs, requireFlag } from '../args';
 import { checkAwsAccess, createCliClients, describeAwsAccessError, resolveAwsTarget } from '../aws-env';

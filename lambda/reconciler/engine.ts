@@ -48,18 +48,7 @@ import {
   DisassociateWebACLCommand,
   GetWebACLForResourceCommand,
 } from '@aws-sdk/client-wafv2';
-import type { StackSnapshot } from '../../shared/messages';
-import type {
-  DesiredListener,
-  DesiredLoadBalancer,
-  DesiredSecurityGroup,
-  DesiredStack,
-  DesiredTargetGroup,
-  ResourceRef,
-  Tags,
-} from '../../shared/model';
-import { DIGEST_TAG, isOwnedBy, RESOURCE_TAG } from '../../shared/tags';
-import type { AwsClients } from '../aws/clients';
+import type { AwsClients } from '../../aws/clients';
 import {
   allLoadBalancers,
   allTargetGroups,
@@ -72,7 +61,18 @@ import {
   TagCache,
   tagsOfEc2,
   targetsOf,
-} from './aws-read';
+} from '../../aws/discovery';
+import type { StackSnapshot } from '../../shared/messages';
+import type {
+  DesiredListener,
+  DesiredLoadBalancer,
+  DesiredSecurityGroup,
+  DesiredStack,
+  DesiredTargetGroup,
+  ResourceRef,
+  Tags,
+} from '../../shared/model';
+import { DIGEST_TAG, isOwnedBy, RESOURCE_TAG } from '../../shared/tags';
 import { awsErrorCode, ReconcileFailure } from './errors';
 import { planRules } from './rule-plan';
 import { ruleKey, toSdkAction, toSdkConditions } from './shapes';

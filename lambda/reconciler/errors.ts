@@ -1,5 +1,9 @@
 /** The reconciler's typed failures, and how SDK errors map onto the SPEC's reasons. */
+
+import { awsErrorCode, THROTTLING_CODES } from '../../aws/errors';
 import type { FailureReason, ReconcileError } from '../../shared/messages';
+
+export { awsErrorCode };
 
 /** Thrown inside the reconciler only; `reconcileStack` turns it into a `Failed` outcome. */
 export class ReconcileFailure extends Error {
@@ -13,12 +17,6 @@ export class ReconcileFailure extends Error {
   }
 }
 
-const THROTTLED = new Set([
-  'Throttling',
-  'ThrottlingException',
-  'RequestLimitExceeded',
-  'TooManyRequestsException',
-]);
 const LIMITS = new Set([
   'TooManyLoadBalancers',
   'TooManyTargetGroups',
@@ -33,11 +31,6 @@ const LIMITS = new Set([
   'SecurityGroupLimitExceeded',
 ]);
 
-export function awsErrorCode(err: unknown): string | undefined {
-  const e = err as { name?: string; Code?: string; $metadata?: unknown };
-  return e?.$metadata !== undefined ? (e.Code ?? e.name) : undefined;
-}
-
 export function toReconcileError(err: unknown): ReconcileError {
   if (err instanceof ReconcileFailure) {
     return {
@@ -50,7 +43,7 @@ export function toReconcileError(err: unknown): ReconcileError {
   const code = awsErrorCode(err);
   const message = err instanceof Error ? err.message : String(err);
   if (code === undefined) return { reason: 'Internal', message };
-  const reason: FailureReason = THROTTLED.has(code)
+  const reason: FailureReason = THROTTLING_CODES.has(code)
     ? 'Throttled'
     : LIMITS.has(code)
       ? 'LimitExceeded'

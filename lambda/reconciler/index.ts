@@ -2,16 +2,16 @@
  * The reconciler's public face. `reconcileStack` and `planStack` never throw: every failure comes back
  * as a typed `Failed` outcome with the SPEC's reason, and the API calls it took.
  */
+
+import { CallCounter, type CallCounts } from '../../aws/call-counter';
+import type { AwsClients } from '../../aws/clients';
 import type { ReconcileError, StackSnapshot } from '../../shared/messages';
-import { CLUSTER_TAG, STACK_TAG } from '../../shared/tags';
-import { CallCounter, type CallCounts } from '../aws/call-counter';
-import type { AwsClients } from '../aws/clients';
-import { allLoadBalancers, TagCache } from './aws-read';
 import { type Change, Engine, type ResourceKind } from './engine';
 import { toReconcileError } from './errors';
 
-export type { AwsClients } from '../aws/clients';
-export { createAwsClients } from '../aws/clients';
+export type { AwsClients } from '../../aws/clients';
+export { createAwsClients } from '../../aws/clients';
+export { listClusterStacks } from '../../aws/cluster-stacks';
 export type { Change, ResourceKind };
 
 export interface ReconcileOptions {
@@ -127,13 +127,4 @@ export function planStack(
   opts: ReconcileOptions,
 ): Promise<ReconcileOutcome> {
   return run(snapshot, clients, opts, true);
-}
-
-/** Stack ids of the load balancers tagged for `cluster` (for `--prune` and orphan detection). */
-export async function listClusterStacks(clients: AwsClients, cluster: string): Promise<string[]> {
-  const all = await allLoadBalancers(clients);
-  const tags = await new TagCache(clients).of(all.map((lb) => lb.LoadBalancerArn ?? ''));
-  const ids = new Set<string>();
-  for (const t of tags.values()) if (t[CLUSTER_TAG] === cluster && t[STACK_TAG]) ids.add(t[STACK_TAG]);
-  return [...ids].sort();
 }

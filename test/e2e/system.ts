@@ -6,8 +6,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { createAwsClients } from '../../aws/clients';
 import { selfSignedCertificate } from '../../cli/dev/certs';
-import { createAwsClients } from '../../lambda/aws/clients';
 import { createHandler } from '../../lambda/handler';
 import { type Pump, startPump } from '../../lambda/local-event-source';
 import { sqsResultSink } from '../../lambda/results';

@@ -2,7 +2,7 @@
  * Faults injected around the real SDK clients (never a mocked client): a middleware in the innermost step (inside the retry
  * loop that fails chosen calls, counted across both clients.
  */
-import type { AwsClients } from '../../lambda/aws/clients';
+import type { AwsClients } from '../../aws/clients';
 
 /**
  * `crash`: the call never reaches AWS. `crash-after`: AWS applies it, then the caller dies before it sees

@@ -11,7 +11,7 @@ import {
   DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import type { AwsClients } from '../../lambda/aws/clients';
+import type { AwsClients } from '../../aws/clients';
 
 export interface AwsDump {
   loadBalancers: {

@@ -19,9 +19,9 @@ import {
   type TargetDescription,
   type TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import type { Tags } from '../../shared/model';
-import { CLUSTER_TAG, STACK_TAG } from '../../shared/tags';
-import type { AwsClients } from '../aws/clients';
+import type { Tags } from '../shared/model';
+import { CLUSTER_TAG, STACK_TAG } from '../shared/tags';
+import type { AwsClients } from './clients';
 import { awsErrorCode } from './errors';
 
 const PAGE = 400;

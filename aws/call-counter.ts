@@ -5,6 +5,7 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { WAFV2Client } from '@aws-sdk/client-wafv2';
+import { THROTTLING_CODES } from './errors';
 
 export interface CallCounts {
   read: number;
@@ -14,12 +15,6 @@ export interface CallCounts {
 }
 
 const READ = /^(Describe|Get|List)/;
-const THROTTLING = new Set([
-  'Throttling',
-  'ThrottlingException',
-  'RequestLimitExceeded',
-  'TooManyRequestsException',
-]);
 
 type Client = Pick<ElasticLoadBalancingV2Client | EC2Client | WAFV2Client, 'middlewareStack'>;
 
@@ -39,7 +34,7 @@ export class CallCounter {
         try {
           return await next(args);
         } catch (err) {
-          if (THROTTLING.has((err as { name?: string }).name ?? '')) this.counts.throttled++;
+          if (THROTTLING_CODES.has((err as { name?: string }).name ?? '')) this.counts.throttled++;
           throw err;
         }
       },
