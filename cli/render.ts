@@ -1,6 +1,6 @@
 /** Human-readable rendering of desired stacks and of AWS-side changes, shared by plan/reconcile/dev. */
 import type { Change } from '../lambda/reconciler/index';
-import type { Action, DesiredStack, RuleCondition } from '../shared/model';
+import type { Action, DesiredStack, RuleCondition, WeightedTargetGroup } from '../shared/model';
 
 function condition(c: RuleCondition): string {
   switch (c.field) {
@@ -13,12 +13,18 @@ function condition(c: RuleCondition): string {
   }
 }
 
-export function renderAction(a: Action, tgName: (resourceId: string) => string): string {
+export function renderAction(a: Action, stackTgName: (resourceId: string) => string): string {
+  const tgName = (t: WeightedTargetGroup) =>
+    'targetGroup' in t
+      ? stackTgName(t.targetGroup)
+      : 'externalTargetGroupArn' in t
+        ? t.externalTargetGroupArn
+        : t.externalTargetGroupName;
   switch (a.type) {
     case 'forward':
       return a.targetGroups.length === 1
-        ? `forward → ${tgName(a.targetGroups[0]!.targetGroup)}`
-        : `forward → ${a.targetGroups.map((t) => `${tgName(t.targetGroup)} (${t.weight})`).join(', ')}`;
+        ? `forward → ${tgName(a.targetGroups[0]!)}`
+        : `forward → ${a.targetGroups.map((t) => `${tgName(t)} (${t.weight})`).join(', ')}`;
     case 'redirect':
       return `redirect ${a.statusCode.replace('HTTP_', '')} → ${a.protocol ?? '#{protocol}'}:${a.port ?? '#{port}'}`;
     case 'fixed-response':

@@ -23,12 +23,23 @@ export type Tags = z.infer<typeof Tags>;
 // ---------------------------------------------------------------------------------------------------
 // Actions and conditions (ELBv2 shapes, camel-cased; the reconciler maps them 1:1 to the SDK)
 
+const Weight = z.number().int().min(0).max(999);
+/**
+ * Where a forward action sends traffic: a target group of this stack, by its `resourceId` (never an ARN),
+ * or one managed elsewhere (LBC's `targetGroupARN` / `targetGroupName`: blue/green with target groups
+ * another tool owns), which the reconciler references but never modifies.
+ */
+export const WeightedTargetGroup = z.union([
+  z.object({ targetGroup: z.string(), weight: Weight }),
+  z.object({ externalTargetGroupArn: z.string(), weight: Weight }),
+  z.object({ externalTargetGroupName: z.string(), weight: Weight }),
+]);
+export type WeightedTargetGroup = z.infer<typeof WeightedTargetGroup>;
+
 export const ForwardAction = z.object({
   type: z.literal('forward'),
   /** `targetGroup` is the target group's `resourceId` inside this stack (never an ARN). */
-  targetGroups: z
-    .array(z.object({ targetGroup: z.string(), weight: z.number().int().min(0).max(999) }))
-    .min(1),
+  targetGroups: z.array(WeightedTargetGroup).min(1),
   stickiness: z
     .object({ enabled: z.boolean(), durationSeconds: z.number().int().min(1).max(604800) })
     .optional(),
@@ -126,6 +137,11 @@ export const DesiredListener = z.object({
   protocol: Protocol,
   /** HTTPS only: first is the default certificate, all of them go to the SNI list. */
   certificateArns: z.array(z.string()),
+  /**
+   * HTTPS only, and only when `certificateArns` is empty: the hosts (TLS hosts, else rule hosts) whose
+   * issued ACM certificates the reconciler finds and attaches, as the LBC's certificate discovery does.
+   */
+  discoverCertificatesFor: z.array(z.string()).min(1).optional(),
   /** HTTPS only. */
   sslPolicy: z.string().optional(),
   defaultAction: Action,

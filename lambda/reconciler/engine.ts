@@ -71,26 +71,13 @@ import type {
   DesiredTargetGroup,
   ResourceRef,
   Tags,
+  WeightedTargetGroup,
 } from '../../shared/model';
 import { DIGEST_TAG, isOwnedBy, RESOURCE_TAG } from '../../shared/tags';
+import type { Change, ResourceKind } from './changes';
 import { awsErrorCode, ReconcileFailure } from './errors';
 import { planRules } from './rule-plan';
-import { ruleKey, toSdkAction, toSdkConditions } from './shapes';
-
-export type ResourceKind =
-  | 'SecurityGroup'
-  | 'TargetGroup'
-  | 'Targets'
-  | 'LoadBalancer'
-  | 'Listener'
-  | 'Rule'
-  | 'Tags';
-export interface Change {
-  action: 'create' | 'update' | 'delete';
-  kind: ResourceKind;
-  resource: string;
-  detail?: string;
-}
+import { type ArnOf, ruleKey, toSdkAction, toSdkConditions } from './shapes';
 
 export interface EngineOptions {
   cluster: string;
@@ -208,7 +195,16 @@ export class Engine {
 
     const existingListeners =
       lb?.LoadBalancerArn && keep ? await listenersOf(this.c, lb.LoadBalancerArn) : [];
-    const arnOf = (resourceId: string) => tgArns.get(resourceId) ?? `(new target group ${resourceId})`;
+    const arnOf = (t: WeightedTargetGroup) => {
+      if ('externalTargetGroupArn' in t) return t.externalTargetGroupArn;
+      if ('externalTargetGroupName' in t)
+        throw new ReconcileFailure(
+          'Internal',
+          'target groups by name are not resolved yet',
+          t.externalTargetGroupName,
+        );
+      return tgArns.get(t.targetGroup) ?? `(new target group ${t.targetGroup})`;
+    };
     for (const l of desired.listeners) {
       const current = existingListeners.find((x) => x.Port === l.port);
       const listenerArn = await this.ensureListener(lbArn, l, current, arnOf);
@@ -812,7 +808,7 @@ export class Engine {
     lbArn: string,
     d: DesiredListener,
     current: Listener | undefined,
-    arnOf: (id: string) => string,
+    arnOf: ArnOf,
   ): Promise<string> {
     const defaultActions = [toSdkAction(d.defaultAction, arnOf)];
     const [defaultCert, ...sni] = d.certificateArns;
@@ -907,7 +903,7 @@ export class Engine {
     listenerArn: string,
     d: DesiredListener,
     listenerExisted: boolean,
-    arnOf: (id: string) => string,
+    arnOf: ArnOf,
   ): Promise<void> {
     const existing: Rule[] = listenerExisted
       ? (await rulesOf(this.c, listenerArn)).filter((r) => !r.IsDefault)

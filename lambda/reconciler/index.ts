@@ -6,7 +6,8 @@
 import { CallCounter, type CallCounts } from '../../aws/call-counter';
 import type { AwsClients } from '../../aws/clients';
 import type { ReconcileError, StackSnapshot } from '../../shared/messages';
-import { type Change, Engine, type ResourceKind } from './engine';
+import type { Change, ResourceKind } from './changes';
+import { Engine } from './engine';
 import { toReconcileError } from './errors';
 
 export type { AwsClients } from '../../aws/clients';

@@ -10,9 +10,10 @@ import type {
   RuleCondition as SdkCondition,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { canonicalJson } from '../../shared/messages';
-import type { Action, RuleCondition } from '../../shared/model';
+import type { Action, RuleCondition, WeightedTargetGroup } from '../../shared/model';
 
-export type ArnOf = (resourceId: string) => string;
+/** The ARN a forward action's target group stands for (a stack one by resourceId, or an external one). */
+export type ArnOf = (t: WeightedTargetGroup) => string;
 
 export function toSdkAction(a: Action, arnOf: ArnOf): SdkAction {
   switch (a.type) {
@@ -21,7 +22,7 @@ export function toSdkAction(a: Action, arnOf: ArnOf): SdkAction {
         Type: 'forward',
         ForwardConfig: {
           TargetGroups: a.targetGroups.map((t) => ({
-            TargetGroupArn: arnOf(t.targetGroup),
+            TargetGroupArn: arnOf(t),
             Weight: t.weight,
           })),
           ...(a.stickiness
