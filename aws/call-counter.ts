@@ -2,8 +2,10 @@
  * Counts the HTTP requests each client sends, split into reads and writes. Installed in the
  * finalizeRequest step below the retry middleware, so every attempt counts: what AWS really sees.
  */
+import type { ACMClient } from '@aws-sdk/client-acm';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import type { WAFV2Client } from '@aws-sdk/client-wafv2';
 import { THROTTLING_CODES } from './errors';
 
@@ -16,7 +18,10 @@ export interface CallCounts {
 
 const READ = /^(Describe|Get|List)/;
 
-type Client = Pick<ElasticLoadBalancingV2Client | EC2Client | WAFV2Client, 'middlewareStack'>;
+type Client = Pick<
+  ElasticLoadBalancingV2Client | EC2Client | WAFV2Client | ResourceGroupsTaggingAPIClient | ACMClient,
+  'middlewareStack'
+>;
 
 export class CallCounter {
   readonly counts: CallCounts = { read: 0, write: 0, throttled: 0 };

@@ -2,13 +2,19 @@
  * The SDK v3 clients the reconciler uses, configured once: the standard retry strategy (exponential
  * backoff with full jitter on throttling, 5xx and transient errors) and a per-client call counter.
  */
+import { ACMClient } from '@aws-sdk/client-acm';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { WAFV2Client } from '@aws-sdk/client-wafv2';
 
 export interface AwsClients {
   elbv2: ElasticLoadBalancingV2Client;
   ec2: EC2Client;
+  /** Finds a stack's resources of every kind by tag, so a half-deleted stack is still found. */
+  tagging: ResourceGroupsTaggingAPIClient;
+  /** Certificate discovery (HTTPS listeners without certificate-arn). */
+  acm: ACMClient;
   /** Needed only for stacks that set `wafv2-acl-arn`. */
   wafv2?: WAFV2Client;
 }
@@ -31,6 +37,8 @@ export function createAwsClients(o: AwsClientOptions): AwsClients {
   return {
     elbv2: new ElasticLoadBalancingV2Client(config),
     ec2: new EC2Client(config),
+    tagging: new ResourceGroupsTaggingAPIClient(config),
+    acm: new ACMClient(config),
     wafv2: new WAFV2Client(config),
   };
 }

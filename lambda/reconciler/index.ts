@@ -45,9 +45,8 @@ export function callCounterFor(clients: AwsClients): CallCounter {
   let c = counters.get(clients);
   if (!c) {
     c = new CallCounter();
-    c.attach(clients.elbv2);
-    c.attach(clients.ec2);
-    if (clients.wafv2) c.attach(clients.wafv2);
+    for (const client of [clients.elbv2, clients.ec2, clients.tagging, clients.acm, clients.wafv2])
+      if (client) c.attach(client);
     counters.set(clients, c);
   }
   return c;

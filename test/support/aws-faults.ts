@@ -23,7 +23,7 @@ export class SimulatedCrash extends Error {
 export function injectFaults(c: AwsClients, plan: FaultPlan) {
   let n = 0;
   const name = `fault-${Math.random().toString(36).slice(2)}`;
-  for (const client of [c.elbv2, c.ec2]) {
+  for (const client of [c.elbv2, c.ec2, c.tagging]) {
     (client.middlewareStack as typeof c.elbv2.middlewareStack).add(
       (next, context) => async (args) => {
         n++;
@@ -51,6 +51,7 @@ export function injectFaults(c: AwsClients, plan: FaultPlan) {
     remove() {
       c.elbv2.middlewareStack.remove(name);
       c.ec2.middlewareStack.remove(name);
+      c.tagging.middlewareStack.remove(name);
     },
   };
 }
