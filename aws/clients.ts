@@ -25,6 +25,8 @@ export interface AwsClientOptions {
   endpoint?: string;
   /** Attempts per call including the first; throttling and 5xx are retried with jittered backoff. */
   maxAttempts?: number;
+  /** Fail fast when the endpoint is down (one-shot CLI runs); the SDK default waits much longer. */
+  timeouts?: { connectMs: number; requestMs: number };
 }
 
 export function createAwsClients(o: AwsClientOptions): AwsClients {
@@ -33,6 +35,9 @@ export function createAwsClients(o: AwsClientOptions): AwsClients {
     ...(o.endpoint ? { endpoint: o.endpoint } : {}),
     maxAttempts: o.maxAttempts ?? 6,
     retryMode: 'standard' as const,
+    ...(o.timeouts
+      ? { requestHandler: { connectionTimeout: o.timeouts.connectMs, requestTimeout: o.timeouts.requestMs } }
+      : {}),
   };
   return {
     elbv2: new ElasticLoadBalancingV2Client(config),

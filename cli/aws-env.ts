@@ -3,13 +3,8 @@
  * for the two ways a local run usually goes wrong — no credentials, or nothing listening at the endpoint.
  */
 
-import { EC2Client } from '@aws-sdk/client-ec2';
-import {
-  DescribeLoadBalancersCommand,
-  ElasticLoadBalancingV2Client,
-} from '@aws-sdk/client-elastic-load-balancing-v2';
-import { WAFV2Client } from '@aws-sdk/client-wafv2';
-import type { AwsClients } from '../aws/clients';
+import { DescribeLoadBalancersCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { type AwsClients, createAwsClients } from '../aws/clients';
 
 export interface AwsTarget {
   region: string;
@@ -36,18 +31,12 @@ export function describeTarget(t: AwsTarget): string {
  * that is down fails in seconds rather than after the SDK's full backoff.
  */
 export function createCliClients(t: AwsTarget): AwsClients {
-  const config = {
+  return createAwsClients({
     region: t.region,
     ...(t.endpoint ? { endpoint: t.endpoint } : {}),
     maxAttempts: 3,
-    retryMode: 'standard' as const,
-    requestHandler: { connectionTimeout: 5_000, requestTimeout: 60_000 },
-  };
-  return {
-    elbv2: new ElasticLoadBalancingV2Client(config),
-    ec2: new EC2Client(config),
-    wafv2: new WAFV2Client(config),
-  };
+    timeouts: { connectMs: 5_000, requestMs: 60_000 },
+  });
 }
 
 const CONNECTION_CODES = new Set([
