@@ -5,8 +5,8 @@
 import type { V1Ingress } from '@kubernetes/client-node';
 import { parseIngressAnnotations } from './annotations/parse';
 import { ANNOTATION_PREFIX, type IngressSettings, type Parsed } from './annotations/types';
+import { buildGroup, conflictProblem, type GroupBuild, type Member } from './builder';
 import { type ClusterIndex, indexCluster } from './builder/cluster-index';
-import { buildGroup, conflictProblem, type GroupBuild, type Member } from './builder/group';
 import type { ClusterObjects } from './cluster';
 import {
   compareMembers,

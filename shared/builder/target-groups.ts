@@ -88,15 +88,11 @@ export function buildTargetGroup(req: TargetGroupRequest, index: ClusterIndex): 
   }
 
   const grpc = protocolVersion === 'GRPC';
-  const interval = s.healthcheckIntervalSeconds ?? 15;
-  const timeout = s.healthcheckTimeoutSeconds ?? 5;
-  if (timeout >= interval) {
-    problems.push({
-      field: key('healthcheck-timeout-seconds'),
-      value: String(timeout),
-      expected: `less than healthcheck-interval-seconds (${interval}) for ${svcRef}:${req.portAsWritten}`,
-    });
-  }
+  const interval = s.healthcheckIntervalSeconds ?? DEFAULT_INTERVAL;
+  const timeout = s.healthcheckTimeoutSeconds ?? DEFAULT_TIMEOUT;
+  const timing = checkHealthcheckTiming(req.ingressSettings, svcSettings.value, svcRef);
+  if (timing?.on === 'ingress') problems.push(timing.problem);
+  if (timing?.on === 'service') return { ok: false, problems: [], serviceProblems: [timing.problem] };
   const codes = s.successCodes ?? (grpc ? '12' : '200');
   const [lo, hi] = grpc ? [0, 99] : [200, 499];
   const outOfRange = codes
@@ -166,6 +162,52 @@ export function buildTargetGroup(req: TargetGroupRequest, index: ClusterIndex): 
       attributes: s.targetGroupAttributes ?? {},
       tags: resourceTags(req.cluster, req.stackId, resourceId, s.tags),
       targets,
+    },
+  };
+}
+
+type Layer = 'ingress' | 'service' | 'default';
+const DEFAULT_INTERVAL = 15;
+const DEFAULT_TIMEOUT = 5;
+
+/**
+ * The timeout must stay below the interval once the layers are merged. The mistake belongs to whoever
+ * set the timeout (or the interval, when the timeout is the default); when one object set both values
+ * its own annotations were already denied by the parser, so it is not reported a second time here. The
+ * text names where the other value came from and never the target group, so the same mistake reached
+ * through several target groups stays one problem.
+ */
+function checkHealthcheckTiming(
+  ingress: BackendSettings,
+  service: BackendSettings,
+  svcRef: string,
+): { on: 'ingress' | 'service'; problem: FieldProblem } | undefined {
+  const layer = (k: 'healthcheckIntervalSeconds' | 'healthcheckTimeoutSeconds'): Layer =>
+    service[k] !== undefined ? 'service' : ingress[k] !== undefined ? 'ingress' : 'default';
+  const intervalFrom = layer('healthcheckIntervalSeconds');
+  const timeoutFrom = layer('healthcheckTimeoutSeconds');
+  const interval =
+    service.healthcheckIntervalSeconds ?? ingress.healthcheckIntervalSeconds ?? DEFAULT_INTERVAL;
+  const timeout = service.healthcheckTimeoutSeconds ?? ingress.healthcheckTimeoutSeconds ?? DEFAULT_TIMEOUT;
+  if (timeout < interval || intervalFrom === timeoutFrom) return undefined;
+  const source = (l: Layer) =>
+    l === 'default' ? 'the default' : l === 'service' ? `set on Service ${svcRef}` : 'set on the Ingress';
+  if (timeoutFrom === 'default') {
+    return {
+      on: intervalFrom as 'ingress' | 'service',
+      problem: {
+        field: key('healthcheck-interval-seconds'),
+        value: String(interval),
+        expected: `more than healthcheck-timeout-seconds (${timeout}, ${source(timeoutFrom)})`,
+      },
+    };
+  }
+  return {
+    on: timeoutFrom,
+    problem: {
+      field: key('healthcheck-timeout-seconds'),
+      value: String(timeout),
+      expected: `less than healthcheck-interval-seconds (${interval}, ${source(intervalFrom)})`,
     },
   };
 }

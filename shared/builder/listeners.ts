@@ -1,0 +1,130 @@
+/**
+ * Listen ports merged across the group (SPEC §4): one plan per port with its protocol, certificates,
+ * SSL policy and inbound CIDRs, and the members on it; then each port's default action.
+ */
+import type { IngressSettings, ListenPort } from '../annotations/types';
+import type { Action, Protocol } from '../model';
+import { backendAction, NOT_FOUND } from './actions';
+import type { BuildContext, Member } from './context';
+import { annotationKey, type GroupSettings, sortedSet } from './members';
+
+export const DEFAULT_SSL_POLICY = 'ELBSecurityPolicy-2016-08';
+
+export interface PortPlan {
+  port: number;
+  protocol: Protocol;
+  /** The member that first listed the port: owns its protocol. */
+  owner: Member;
+  certificates: string[];
+  sslPolicy?: { m: Member; v: string };
+  cidrs?: { m: Member; v: string[] };
+  /** In member order. */
+  members: Member[];
+}
+
+export function effectiveListenPorts(s: IngressSettings): ListenPort[] {
+  if (s.listenPorts) return s.listenPorts;
+  return s.certificateArns?.length ? [{ protocol: 'HTTPS', port: 443 }] : [{ protocol: 'HTTP', port: 80 }];
+}
+
+/** Sorted by port. A port listed with two protocols, SSL policies or CIDR sets is a conflict. */
+export function planPorts(ctx: BuildContext): PortPlan[] {
+  const ports = new Map<number, PortPlan>();
+  const conflict = (field: string, a: Member, av: string, b: Member, bv: string) =>
+    ctx.findings.conflict({
+      field: annotationKey(field),
+      group: ctx.stackId,
+      a: { ref: a.ref, value: av },
+      b: { ref: b.ref, value: bv },
+    });
+  for (const m of ctx.members) {
+    for (const lp of effectiveListenPorts(m.settings)) {
+      let plan = ports.get(lp.port);
+      if (!plan) {
+        plan = { port: lp.port, protocol: lp.protocol, owner: m, certificates: [], members: [] };
+        ports.set(lp.port, plan);
+      } else if (plan.protocol !== lp.protocol) {
+        conflict('listen-ports', plan.owner, `${plan.protocol}:${lp.port}`, m, `${lp.protocol}:${lp.port}`);
+        continue;
+      }
+      plan.members.push(m);
+      if (lp.protocol === 'HTTPS') {
+        for (const c of m.settings.certificateArns ?? [])
+          if (!plan.certificates.includes(c)) plan.certificates.push(c);
+        const pol = m.settings.sslPolicy;
+        if (pol !== undefined) {
+          if (!plan.sslPolicy) plan.sslPolicy = { m, v: pol };
+          else if (plan.sslPolicy.v !== pol)
+            conflict(
+              'ssl-policy',
+              plan.sslPolicy.m,
+              `${plan.sslPolicy.v} on port ${lp.port}`,
+              m,
+              `${pol} on port ${lp.port}`,
+            );
+        }
+      }
+      const cidrs = m.settings.inboundCidrs;
+      if (cidrs !== undefined) {
+        if (!plan.cidrs) plan.cidrs = { m, v: cidrs };
+        else if (sortedSet(plan.cidrs.v) !== sortedSet(cidrs))
+          conflict(
+            'inbound-cidrs',
+            plan.cidrs.m,
+            `${plan.cidrs.v.join(',')} on port ${lp.port}`,
+            m,
+            `${cidrs.join(',')} on port ${lp.port}`,
+          );
+      }
+    }
+  }
+  return [...ports.values()].sort((a, b) => a.port - b.port);
+}
+
+/** HTTP listeners redirect to the HTTPS port when ssl-redirect is set; they then carry no rules. */
+export function redirectsToHttps(plan: PortPlan, settings: GroupSettings): boolean {
+  return plan.protocol === 'HTTP' && settings.sslRedirect !== undefined;
+}
+
+/** At most one member may bring a `spec.defaultBackend` to a port. */
+function defaultBackendOwner(ctx: BuildContext, plan: PortPlan): Member | undefined {
+  let owner: Member | undefined;
+  for (const m of plan.members) {
+    if (!m.ingress.spec?.defaultBackend) continue;
+    if (!owner) owner = m;
+    else
+      ctx.findings.conflict({
+        field: 'spec.defaultBackend',
+        group: ctx.stackId,
+        a: { ref: owner.ref, value: `a default backend on port ${plan.port}` },
+        b: { ref: m.ref, value: `a default backend on port ${plan.port}` },
+      });
+  }
+  return owner;
+}
+
+/** ssl-redirect, else the one member's default backend on that port, else a 404. */
+export function defaultAction(ctx: BuildContext, plan: PortPlan, settings: GroupSettings): Action {
+  const owner = defaultBackendOwner(ctx, plan);
+  if (redirectsToHttps(plan, settings))
+    return {
+      type: 'redirect',
+      protocol: 'HTTPS',
+      port: String(settings.sslRedirect),
+      statusCode: 'HTTP_301',
+    };
+  return owner
+    ? backendAction(ctx, owner, owner.ingress.spec?.defaultBackend, 'spec.defaultBackend')
+    : NOT_FOUND;
+}
+
+/** An HTTPS listener with no certificate at all cannot be created. */
+export function checkCertificates(ctx: BuildContext, plan: PortPlan): void {
+  if (plan.protocol !== 'HTTPS' || plan.certificates.length > 0) return;
+  ctx.findings.problem({
+    object: plan.owner.ref,
+    field: annotationKey('certificate-arn'),
+    value: '',
+    expected: `a certificate for HTTPS listener ${plan.port}`,
+  });
+}
