@@ -6,13 +6,15 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 process.env.AWS_ACCESS_KEY_ID ??= 'testing';
 process.env.AWS_SECRET_ACCESS_KEY ??= 'testing';
 
-// Three projects: fast pure tests in parallel; moto-backed and API-server-backed suites one file at a
+// Four projects: fast pure tests (unit, conformance) in parallel; moto-backed and API-server-backed suites one file at a
 // time (they reset shared emulator state between tests). Sized for 2 cores.
 export default defineConfig({
   test: {
     maxWorkers: 2,
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 20_000 } },
+      // The AWS Load Balancer Controller's reference cases, run against the model builder (pure).
+      { test: { name: 'conformance', include: ['test/conformance/**/*.test.ts'], testTimeout: 20_000 } },
       {
         test: {
           name: 'aws',

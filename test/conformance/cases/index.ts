@@ -1,0 +1,18 @@
+/** Every ported case, by LBC source file. */
+import type { ConformanceCase } from '../case';
+import { LISTENER_RULE_CASES } from './listener-rules';
+import { LOAD_BALANCER_CASES } from './load-balancer';
+import { MALFORMED_ARN_CASE, MODEL_BUILDER_CASES } from './model-builder';
+import { RULE_AND_CERTIFICATE_CASES } from './rules-and-certificates';
+import { SSL_REDIRECT_CASES } from './ssl-redirect';
+import { TARGET_GROUP_CASES } from './target-groups';
+
+export const CASES: ConformanceCase[] = [
+  ...MODEL_BUILDER_CASES,
+  MALFORMED_ARN_CASE,
+  ...SSL_REDIRECT_CASES,
+  ...LISTENER_RULE_CASES,
+  ...TARGET_GROUP_CASES,
+  ...LOAD_BALANCER_CASES,
+  ...RULE_AND_CERTIFICATE_CASES,
+];
