@@ -220,7 +220,7 @@ function servicesUsedBy(ing: V1Ingress, settings: IngressSettings): Set<string> 
   add(ing.spec?.defaultBackend?.service?.name);
   for (const r of ing.spec?.rules ?? []) for (const p of r.http?.paths ?? []) add(p.backend?.service?.name);
   for (const a of Object.values(settings.actions)) {
-    if (a.type === 'forward') for (const t of a.targetGroups) add(t.serviceName);
+    if (a.type === 'forward') for (const t of a.targetGroups) if ('serviceName' in t) add(t.serviceName);
   }
   return out;
 }

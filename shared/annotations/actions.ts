@@ -3,32 +3,100 @@
  * validated with zod so a mistake is reported with the JSON path of the bad member.
  */
 import { z } from 'zod';
-import type { AnnotationAction, AnnotationCondition } from './types';
+import type { AnnotationAction, AnnotationCondition, ForwardTarget } from './types';
 import { fail, ok, parseStrictJson, type ValueResult } from './values';
 
 const ServicePort = z.union([z.number().int().min(1).max(65535), z.string().min(1)]);
+const Weight = z.number().int().min(0).max(999);
+const TG_ARN =
+  /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup\/[A-Za-z0-9-]{1,32}\/[0-9a-f]+$/;
+const TG_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$/;
+const TargetGroupArn = z
+  .string()
+  .regex(
+    TG_ARN,
+    'a target group ARN like arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id>',
+  );
+const TargetGroupName = z
+  .string()
+  .regex(TG_NAME, 'a target group name: 1–32 of a-z, A-Z, 0-9 and -, not starting or ending with -');
 
-const Forward = z.strictObject({
-  type: z.literal('forward'),
-  forwardConfig: z.strictObject({
-    targetGroups: z
-      .array(
-        z.strictObject({
-          serviceName: z.string().min(1),
-          servicePort: ServicePort,
-          weight: z.number().int().min(0).max(999).optional(),
-        }),
-      )
-      .min(1)
-      .max(5),
-    targetGroupStickinessConfig: z
+/**
+ * One entry of `forwardConfig.targetGroups`: a Service and port, or (exclusively) a target group managed
+ * elsewhere by ARN or by name, as the LBC's TargetGroupTuple.
+ */
+const TargetGroupTuple = z
+  .strictObject({
+    serviceName: z.string().min(1).optional(),
+    servicePort: ServicePort.optional(),
+    targetGroupARN: TargetGroupArn.optional(),
+    targetGroupName: TargetGroupName.optional(),
+    weight: Weight.optional(),
+  })
+  .superRefine((t, ctx) => {
+    const external = [t.targetGroupARN, t.targetGroupName].filter((x) => x !== undefined).length;
+    if (external === 0 && t.serviceName === undefined)
+      ctx.addIssue({ code: 'custom', message: 'serviceName, targetGroupARN or targetGroupName is required' });
+    else if (external > 0 && (t.serviceName !== undefined || t.servicePort !== undefined))
+      ctx.addIssue({
+        code: 'custom',
+        message: 'either serviceName/servicePort or targetGroupARN/targetGroupName, not both',
+      });
+    else if (external > 1)
+      ctx.addIssue({ code: 'custom', message: 'either targetGroupARN or targetGroupName, not both' });
+    else if (t.serviceName !== undefined && t.servicePort === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['servicePort'],
+        message: 'servicePort is required with serviceName',
+      });
+  });
+
+const Forward = z
+  .strictObject({
+    type: z.literal('forward'),
+    // The LBC's simplified schema: one target group managed elsewhere, without forwardConfig.
+    targetGroupARN: TargetGroupArn.optional(),
+    targetGroupName: TargetGroupName.optional(),
+    forwardConfig: z
       .strictObject({
-        enabled: z.boolean(),
-        durationSeconds: z.number().int().min(1).max(604800).optional(),
+        targetGroups: z.array(TargetGroupTuple).min(1).max(5),
+        targetGroupStickinessConfig: z
+          .strictObject({
+            enabled: z.boolean().optional(),
+            durationSeconds: z.number().int().min(1).max(604800).optional(),
+          })
+          .optional(),
+      })
+      .superRefine((f, ctx) => {
+        // As the LBC: splitting traffic needs every share spelled out.
+        if (f.targetGroups.length > 1)
+          f.targetGroups.forEach((t, i) => {
+            if (t.weight === undefined)
+              ctx.addIssue({
+                code: 'custom',
+                path: ['targetGroups', i, 'weight'],
+                message: 'weight is required when forwarding to more than one target group',
+              });
+          });
       })
       .optional(),
-  }),
-});
+  })
+  .superRefine((a, ctx) => {
+    const simplified = [a.targetGroupARN, a.targetGroupName].filter((x) => x !== undefined).length;
+    if (simplified === 0 && !a.forwardConfig)
+      ctx.addIssue({
+        code: 'custom',
+        message: 'forwardConfig (or targetGroupARN / targetGroupName) is required',
+      });
+    else if (simplified > 0 && a.forwardConfig)
+      ctx.addIssue({
+        code: 'custom',
+        message: 'either forwardConfig or targetGroupARN/targetGroupName, not both',
+      });
+    else if (simplified > 1)
+      ctx.addIssue({ code: 'custom', message: 'either targetGroupARN or targetGroupName, not both' });
+  });
 
 const Redirect = z.strictObject({
   type: z.literal('redirect'),
@@ -71,8 +139,7 @@ const ConditionJson = z.discriminatedUnion('field', [
   }),
   z.strictObject({
     field: z.literal('http-request-method'),
-    // The LBC's documentation spells this one `Values`; accept both.
-    httpRequestMethodConfig: z.union([z.strictObject({ values }), z.strictObject({ Values: values })]),
+    httpRequestMethodConfig: z.strictObject({ values }),
   }),
   z.strictObject({
     field: z.literal('query-string'),
@@ -96,28 +163,117 @@ function describeIssue(error: z.ZodError, what: string): string {
 const ACTION_EXPECTED =
   'an action as JSON: {"type":"forward","forwardConfig":{"targetGroups":[{"serviceName":…,"servicePort":…,"weight":…}]}}, {"type":"redirect","redirectConfig":{…,"statusCode":"HTTP_301"}} or {"type":"fixed-response","fixedResponseConfig":{"statusCode":"404",…}}';
 
-export function parseAction(raw: string): ValueResult<AnnotationAction> {
+/**
+ * The LBC reads this JSON with Go's decoder, which matches member names case-insensitively, so the
+ * legacy CamelCase shapes (`{"Type":"redirect","RedirectConfig":{"StatusCode":…}}`) in many manifests
+ * mean the same as camelCase. Names are mapped onto the canonical spelling before validation; unknown
+ * names are left as written so the schema can name them.
+ */
+const CANONICAL_KEYS = new Map(
+  [
+    'type',
+    'forwardConfig',
+    'targetGroups',
+    'serviceName',
+    'servicePort',
+    'targetGroupARN',
+    'targetGroupName',
+    'weight',
+    'targetGroupStickinessConfig',
+    'enabled',
+    'durationSeconds',
+    'redirectConfig',
+    'protocol',
+    'port',
+    'host',
+    'path',
+    'query',
+    'statusCode',
+    'fixedResponseConfig',
+    'contentType',
+    'messageBody',
+    'field',
+    'hostHeaderConfig',
+    'pathPatternConfig',
+    'httpHeaderConfig',
+    'httpHeaderName',
+    'httpRequestMethodConfig',
+    'queryStringConfig',
+    'sourceIpConfig',
+    'values',
+    'key',
+    'value',
+  ].map((k) => [k.toLowerCase(), k]),
+);
+
+function canonicalKeys(json: unknown): ValueResult<unknown> {
+  if (Array.isArray(json)) {
+    const out: unknown[] = [];
+    for (const item of json) {
+      const r = canonicalKeys(item);
+      if (!r.ok) return r;
+      out.push(r.value);
+    }
+    return ok(out);
+  }
+  if (json === null || typeof json !== 'object') return ok(json);
+  const out: Record<string, unknown> = {};
+  const writtenAs = new Map<string, string>();
+  for (const [k, v] of Object.entries(json)) {
+    const name = CANONICAL_KEYS.get(k.toLowerCase()) ?? k;
+    const earlier = writtenAs.get(name);
+    if (earlier !== undefined)
+      return fail(`each member once ("${earlier}" and "${k}" are the same member, names ignore case)`);
+    writtenAs.set(name, k);
+    const r = canonicalKeys(v);
+    if (!r.ok) return r;
+    out[name] = r.value;
+  }
+  return ok(out);
+}
+
+function parseJsonAnyCase(raw: string): ValueResult<unknown> {
   const json = parseStrictJson(raw);
+  return json.ok ? canonicalKeys(json.value) : json;
+}
+
+/** Ports written as digit strings are numbers, so `"80"` and `80` name the same target group. */
+const normalPort = (p: string | number) => (typeof p === 'string' && /^\d+$/.test(p) ? Number(p) : p);
+
+function forwardTarget(t: z.infer<typeof TargetGroupTuple>): ForwardTarget {
+  const weight = t.weight ?? 1;
+  if (t.targetGroupARN !== undefined) return { targetGroupArn: t.targetGroupARN, weight };
+  if (t.targetGroupName !== undefined) return { targetGroupName: t.targetGroupName, weight };
+  // The schema guarantees a Service and port when there is no external target group.
+  return { serviceName: t.serviceName ?? '', servicePort: normalPort(t.servicePort ?? ''), weight };
+}
+
+export function parseAction(raw: string): ValueResult<AnnotationAction> {
+  const json = parseJsonAnyCase(raw);
   if (!json.ok) return fail(`${ACTION_EXPECTED}: ${json.expected}`);
   const r = ActionJson.safeParse(json.value);
   if (!r.success) return fail(describeIssue(r.error, 'a valid action JSON'));
   const a = r.data;
   switch (a.type) {
     case 'forward': {
-      const tgs = a.forwardConfig.targetGroups;
+      if (!a.forwardConfig)
+        return ok({
+          type: 'forward',
+          targetGroups: [
+            forwardTarget({ targetGroupARN: a.targetGroupARN, targetGroupName: a.targetGroupName }),
+          ],
+        });
       const stick = a.forwardConfig.targetGroupStickinessConfig;
       return ok({
         type: 'forward',
-        targetGroups: tgs.map((t) => ({
-          serviceName: t.serviceName,
-          servicePort:
-            typeof t.servicePort === 'string' && /^\d+$/.test(t.servicePort)
-              ? Number(t.servicePort)
-              : t.servicePort,
-          weight: t.weight ?? 1,
-        })),
+        targetGroups: a.forwardConfig.targetGroups.map(forwardTarget),
         ...(stick
-          ? { stickiness: { enabled: stick.enabled, durationSeconds: stick.durationSeconds ?? 3600 } }
+          ? {
+              stickiness: {
+                enabled: stick.enabled ?? false,
+                durationSeconds: stick.durationSeconds ?? 3600,
+              },
+            }
           : {}),
       });
     }
@@ -132,7 +288,7 @@ const CONDITIONS_EXPECTED =
   'a JSON list of conditions like [{"field":"http-header","httpHeaderConfig":{"httpHeaderName":"X-Canary","values":["on"]}}]';
 
 export function parseConditions(raw: string): ValueResult<AnnotationCondition[]> {
-  const json = parseStrictJson(raw);
+  const json = parseJsonAnyCase(raw);
   if (!json.ok) return fail(`${CONDITIONS_EXPECTED}: ${json.expected}`);
   const r = z.array(ConditionJson).min(1).safeParse(json.value);
   if (!r.success) return fail(describeIssue(r.error, 'a valid list of conditions as JSON'));
@@ -151,10 +307,8 @@ function toCondition(c: z.infer<typeof ConditionJson>): AnnotationCondition {
         httpHeaderName: c.httpHeaderConfig.httpHeaderName,
         values: c.httpHeaderConfig.values,
       };
-    case 'http-request-method': {
-      const m = c.httpRequestMethodConfig;
-      return { field: c.field, values: 'values' in m ? m.values : m.Values };
-    }
+    case 'http-request-method':
+      return { field: c.field, values: c.httpRequestMethodConfig.values };
     case 'query-string':
       return { field: c.field, values: c.queryStringConfig.values };
     case 'source-ip':

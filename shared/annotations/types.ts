@@ -31,11 +31,21 @@ export interface BackendSettings {
   tags?: Record<string, string>;
 }
 
+/**
+ * Where a forward action sends traffic: a Service port of the Ingress's namespace (a target group of this
+ * stack), or a target group managed elsewhere, by ARN or by name (LBC's `targetGroupARN` /
+ * `targetGroupName`), which Albatross references but never modifies.
+ */
+export type ForwardTarget =
+  | { serviceName: string; servicePort: string | number; weight: number }
+  | { targetGroupArn: string; weight: number }
+  | { targetGroupName: string; weight: number };
+
 /** The `actions.<name>` annotation, as written (service ports not yet resolved). */
 export type AnnotationAction =
   | {
       type: 'forward';
-      targetGroups: { serviceName: string; servicePort: string | number; weight: number }[];
+      targetGroups: ForwardTarget[];
       stickiness?: { enabled: boolean; durationSeconds: number };
     }
   | {

@@ -64,6 +64,14 @@ export function annotationAction(ctx: BuildContext, m: Member, a: AnnotationActi
   if (a.type !== 'forward') return a;
   const tgs: WeightedTargetGroup[] = [];
   for (const t of a.targetGroups) {
+    if ('targetGroupArn' in t) {
+      tgs.push({ externalTargetGroupArn: t.targetGroupArn, weight: t.weight });
+      continue;
+    }
+    if ('targetGroupName' in t) {
+      tgs.push({ externalTargetGroupName: t.targetGroupName, weight: t.weight });
+      continue;
+    }
     const r = targetGroupFor(ctx, m, t.serviceName, t.servicePort);
     if (typeof r !== 'string') return r;
     const existing = tgs.find((x) => 'targetGroup' in x && x.targetGroup === r);

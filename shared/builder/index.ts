@@ -1,7 +1,7 @@
 /**
  * One IngressGroup's desired stack (SPEC §2, §4), step by step: merge the members' group-wide settings,
  * plan the listen ports, build each member's rules once, give each listener its default action and its
- * rules, then check the ALB limits. Every step reports into the context's one collector; any problem
+ * rules (pruned as the LBC prunes them), then check the ALB limits. Every step reports into the context's one collector; any problem
  * or conflict fails the whole group (`stack` undefined).
  */
 import type { GroupId } from '../groups';
@@ -20,6 +20,7 @@ import {
   redirectsToHttps,
 } from './listeners';
 import { type GroupSettings, mergeGroupSettings } from './members';
+import { optimizeRules } from './optimizer';
 import { memberRules, numberRules, type RuleDraft } from './rules';
 import { managedSecurityGroup } from './security-group';
 
@@ -63,7 +64,9 @@ function buildListeners(
   };
   return plans.map((plan) => {
     const action = defaultAction(ctx, plan, settings);
-    const ruleDrafts = redirectsToHttps(plan, settings) ? [] : plan.members.flatMap(rulesOf);
+    const ruleDrafts = redirectsToHttps(plan, settings)
+      ? []
+      : optimizeRules(plan.port, plan.protocol, plan.members.flatMap(rulesOf));
     checkRulesPerListener(ctx, plan.port, ruleDrafts.length, plan.members);
     checkCertificates(ctx, plan);
     const https = plan.protocol === 'HTTPS';
