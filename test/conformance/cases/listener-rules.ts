@@ -160,8 +160,6 @@ export const LISTENER_RULE_CASES: ConformanceCase[] = [
       },
       [host('example.com', 'another-example.com')],
     ),
-    status: 'pending',
-    pendingGap: 'conditions merging',
   },
   {
     ...conditions(
@@ -172,8 +170,6 @@ export const LISTENER_RULE_CASES: ConformanceCase[] = [
       },
       [path('/api', '/api/*', '/another-api/*')],
     ),
-    status: 'pending',
-    pendingGap: 'conditions merging',
   },
   {
     name: 'path only (ImplementationSpecific path type, with regex)',

@@ -49,8 +49,6 @@ export const RULE_AND_CERTIFICATE_CASES: ConformanceCase[] = [
         { conditions: [path('/app')], action: ok200 },
       ],
     },
-    status: 'pending',
-    pendingGap: 'rule optimizer',
   },
   {
     name: 'rules after a unconditional redirect rule should be omitted',
@@ -73,8 +71,6 @@ export const RULE_AND_CERTIFICATE_CASES: ConformanceCase[] = [
         { conditions: [path('/*')], action: redirect({ host: 'home.example.com' }) },
       ],
     },
-    status: 'pending',
-    pendingGap: 'rule optimizer',
   },
   {
     name: 'two ingresses with different literal cert tokens should merge both',
