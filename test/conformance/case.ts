@@ -3,6 +3,7 @@
  * as the Kubernetes objects Albatross's builder reads, and what LBC builds from them, in the neutral form.
  */
 import type { ClusterObjects } from '../../shared/cluster';
+import type { DesiredStack } from '../../shared/model';
 import type { NStack } from './neutral';
 
 export type Expectation =
@@ -13,7 +14,8 @@ export type Expectation =
    */
   | {
       kind: 'stack';
-      select?: (s: NStack) => unknown;
+      /** `raw`: Albatross's own model, for what the neutral form leaves out (target-group names). */
+      select?: (s: NStack, raw: DesiredStack) => unknown;
       equals: unknown;
       warnings?: RegExp[];
     }

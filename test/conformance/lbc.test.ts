@@ -24,7 +24,7 @@ function check(c: ConformanceCase, e: Expectation): void {
     expect(problems, 'problems').toEqual([]);
     if (!result.ok || !result.stack) throw new Error('no stack');
     const neutral = project(result.stack);
-    expect(e.select ? e.select(neutral) : neutral).toEqual(e.equals);
+    expect(e.select ? e.select(neutral, result.stack) : neutral).toEqual(e.equals);
     for (const w of e.warnings ?? [])
       expect(warnings, `a warning matching ${w}`).toContainEqual(expect.stringMatching(w));
     return;

@@ -2,7 +2,7 @@
 import type { ConformanceCase } from '../case';
 import { LISTENER_RULE_CASES } from './listener-rules';
 import { LOAD_BALANCER_CASES } from './load-balancer';
-import { MALFORMED_ARN_CASE, MODEL_BUILDER_CASES } from './model-builder';
+import { MALFORMED_ARN_CASE, MODEL_BUILDER_CASES, TARGET_GROUP_NAMES_CASE } from './model-builder';
 import { RULE_AND_CERTIFICATE_CASES } from './rules-and-certificates';
 import { SSL_REDIRECT_CASES } from './ssl-redirect';
 import { TARGET_GROUP_CASES } from './target-groups';
@@ -10,6 +10,7 @@ import { TARGET_GROUP_CASES } from './target-groups';
 export const CASES: ConformanceCase[] = [
   ...MODEL_BUILDER_CASES,
   MALFORMED_ARN_CASE,
+  TARGET_GROUP_NAMES_CASE,
   ...SSL_REDIRECT_CASES,
   ...LISTENER_RULE_CASES,
   ...TARGET_GROUP_CASES,

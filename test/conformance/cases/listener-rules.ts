@@ -151,26 +151,22 @@ export const LISTENER_RULE_CASES: ConformanceCase[] = [
     host('example.com'),
     path('/path'),
   ]),
-  {
-    ...conditions(
-      'host and host header condition (values)',
-      {
-        host: 'example.com',
-        conditions: [{ field: 'host-header', hostHeaderConfig: { values: ['another-example.com'] } }],
-      },
-      [host('example.com', 'another-example.com')],
-    ),
-  },
-  {
-    ...conditions(
-      'path and path condition (values)',
-      {
-        path: ['/api', 'Prefix'],
-        conditions: [{ field: 'path-pattern', pathPatternConfig: { values: ['/another-api/*'] } }],
-      },
-      [path('/api', '/api/*', '/another-api/*')],
-    ),
-  },
+  conditions(
+    'host and host header condition (values)',
+    {
+      host: 'example.com',
+      conditions: [{ field: 'host-header', hostHeaderConfig: { values: ['another-example.com'] } }],
+    },
+    [host('example.com', 'another-example.com')],
+  ),
+  conditions(
+    'path and path condition (values)',
+    {
+      path: ['/api', 'Prefix'],
+      conditions: [{ field: 'path-pattern', pathPatternConfig: { values: ['/another-api/*'] } }],
+    },
+    [path('/api', '/api/*', '/another-api/*')],
+  ),
   {
     name: 'path only (ImplementationSpecific path type, with regex)',
     source: condSource,

@@ -406,6 +406,43 @@ export const MODEL_BUILDER_CASES: ConformanceCase[] = [
   },
 ];
 
+const LBC_TG_NAMES: Record<string, string> = {
+  'ns-1/ing-1-svc-1:http': 'k8s-ns1-svc1-9889425938',
+  'ns-1/ing-1-svc-2:http': 'k8s-ns1-svc2-9889425938',
+  'ns-1/ing-1-svc-3:https': 'k8s-ns1-svc3-bf42870fba',
+};
+
+/** The vanilla case once more, for the target-group names LBC's base stack carries. */
+export const TARGET_GROUP_NAMES_CASE: ConformanceCase = {
+  name: 'Ingress - vanilla internal',
+  source: `${source} (target-group names)`,
+  objects: tableCluster(),
+  lbc: {
+    kind: 'stack',
+    select: (_s, raw) => Object.fromEntries(raw.targetGroups.map((t) => [t.resourceId, t.name])),
+    equals: LBC_TG_NAMES,
+  },
+  status: 'deviation',
+  deviation:
+    'target-group names of Services without a UID: LBC hashes the empty UID, Albatross the Service’s namespace/name, so Services whose names share their first 8 characters still get distinct names',
+  albatross: {
+    kind: 'stack',
+    select: (_s, raw) => {
+      const hashes = raw.targetGroups.map((t) => t.name.slice(-10));
+      return {
+        prefixes: raw.targetGroups.map((t) => t.name.slice(0, -10)),
+        distinctHashes: new Set(hashes).size,
+        sameAsLbc: raw.targetGroups.filter((t) => LBC_TG_NAMES[t.resourceId] === t.name).length,
+      };
+    },
+    equals: {
+      prefixes: ['k8s-ns1-svc1-', 'k8s-ns1-svc2-', 'k8s-ns1-svc3-'],
+      distinctHashes: 3,
+      sameAsLbc: 0,
+    },
+  },
+};
+
 /** The same table's certificate inputs verbatim: LBC takes any string as an ARN. */
 export const MALFORMED_ARN_CASE: ConformanceCase = {
   name: 'Ingress - using acm and internet-facing',

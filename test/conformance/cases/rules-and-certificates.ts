@@ -5,7 +5,7 @@
  */
 import type { ConformanceCase } from '../case';
 import { cluster, ingress, rule, service, to } from '../fixtures';
-import { type NAction, type NStack, path } from '../neutral';
+import { host, type NAction, type NCondition, type NStack, path } from '../neutral';
 
 const optimizerSource = 'rule_optimizer_test.go: Test_defaultRuleOptimizer_Optimize';
 const certSource = 'model_builder_test.go: Test_mergeListenPortConfigs_CertDedup';
@@ -31,7 +31,112 @@ const rulesOf443 = (s: NStack) =>
 const redirect = (o: Record<string, string>): NAction => ({ type: 'redirect', statusCode: 'HTTP_301', ...o });
 const ok200: NAction = { type: 'fixed-response', statusCode: '200' };
 
+/**
+ * Two rules on host a.example.com and ImplementationSpecific path `p` that differ only in one
+ * `conditions.*` entry; each redirects (302) to its own host. LBC's builder emits the annotation
+ * conditions before host and path (its optimizer test lists them after; ALB does not order them).
+ */
+function twoConditional(p: string, a: [object, string], b: [object, string]) {
+  const entries = [a, b].map(([condition, to_], i) => ({ name: `r${i + 1}`, condition, to: to_ }));
+  return cluster({
+    ingresses: [
+      ingress('ns-1', 'ing-1', {
+        annotations: {
+          'listen-ports': '[{"HTTPS":443}]',
+          'certificate-arn': CERT,
+          ...Object.fromEntries(
+            entries.flatMap((e) => [
+              [`conditions.${e.name}`, JSON.stringify([e.condition])],
+              [
+                `actions.${e.name}`,
+                JSON.stringify({ type: 'redirect', redirectConfig: { host: e.to, statusCode: 'HTTP_302' } }),
+              ],
+            ]),
+          ),
+        },
+        rules: [rule('a.example.com', ...entries.map((e) => to(p, e.name, 'use-annotation')))],
+      }),
+    ],
+  });
+}
+const preserved = (p: string, a: [NCondition, string], b: [NCondition, string]) =>
+  [a, b].map(([c, h]) => ({
+    conditions: [c, host('a.example.com'), path(p)],
+    action: { type: 'redirect', host: h, statusCode: 'HTTP_302' },
+  }));
+const preservedAdapted =
+  'rules written as Ingress paths with conditions.* and actions.* annotations; conditions in the order LBC’s builder emits them';
+
 export const RULE_AND_CERTIFICATE_CASES: ConformanceCase[] = [
+  {
+    name: 'rules with different query strings should be preserved',
+    source: optimizerSource,
+    adapted: preservedAdapted,
+    objects: twoConditional(
+      '/api',
+      [
+        { field: 'query-string', queryStringConfig: { values: [{ key: 'version', value: 'v1' }] } },
+        'api-v1.example.com',
+      ],
+      [
+        { field: 'query-string', queryStringConfig: { values: [{ key: 'version', value: 'v2' }] } },
+        'api-v2.example.com',
+      ],
+    ),
+    lbc: {
+      kind: 'stack',
+      select: rulesOf443,
+      equals: preserved(
+        '/api',
+        [{ field: 'query-string', values: [{ key: 'version', value: 'v1' }] }, 'api-v1.example.com'],
+        [{ field: 'query-string', values: [{ key: 'version', value: 'v2' }] }, 'api-v2.example.com'],
+      ),
+    },
+  },
+  {
+    name: 'rules with different HTTP methods should be preserved',
+    source: optimizerSource,
+    adapted: preservedAdapted,
+    objects: twoConditional(
+      '/api',
+      [
+        { field: 'http-request-method', httpRequestMethodConfig: { Values: ['GET'] } },
+        'readonly.example.com',
+      ],
+      [
+        { field: 'http-request-method', httpRequestMethodConfig: { Values: ['POST'] } },
+        'writeapi.example.com',
+      ],
+    ),
+    lbc: {
+      kind: 'stack',
+      select: rulesOf443,
+      equals: preserved(
+        '/api',
+        [{ field: 'http-request-method', values: ['GET'] }, 'readonly.example.com'],
+        [{ field: 'http-request-method', values: ['POST'] }, 'writeapi.example.com'],
+      ),
+    },
+  },
+  {
+    name: 'rules with different source IPs should be preserved',
+    source: optimizerSource,
+    adapted: preservedAdapted,
+    objects: twoConditional(
+      '/admin',
+      [{ field: 'source-ip', sourceIpConfig: { values: ['10.0.0.0/8'] } }, 'internal-admin.example.com'],
+      [{ field: 'source-ip', sourceIpConfig: { values: ['192.168.0.0/16'] } }, 'vpn-admin.example.com'],
+    ),
+    lbc: {
+      kind: 'stack',
+      select: rulesOf443,
+      equals: preserved(
+        '/admin',
+        [{ field: 'source-ip', values: ['10.0.0.0/8'] }, 'internal-admin.example.com'],
+        [{ field: 'source-ip', values: ['192.168.0.0/16'] }, 'vpn-admin.example.com'],
+      ),
+    },
+  },
   {
     name: 'infinite redirect rule should be omitted',
     source: optimizerSource,
