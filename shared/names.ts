@@ -30,6 +30,14 @@ export function securityGroupName(cluster: string, group: GroupId, stackId: stri
   return `k8s-${sanitize(group.namespace).slice(0, 8)}-${sanitize(group.name).slice(0, 8)}-${shortHash(cluster, stackId)}`;
 }
 
+/**
+ * The cluster's shared backend security group, named as the LBC names it (`k8s-traffic-<cluster>-<hash>`,
+ * hash over the cluster name alone) so that either controller finds the one the other made.
+ */
+export function backendSecurityGroupName(cluster: string): string {
+  return `k8s-traffic-${sanitize(cluster).slice(0, 232)}-${shortHash(cluster)}`;
+}
+
 export interface TargetGroupNameInput {
   cluster: string;
   stackId: string;

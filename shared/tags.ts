@@ -5,6 +5,11 @@ export const CLUSTER_TAG = 'elbv2.k8s.aws/cluster';
 export const STACK_TAG = 'ingress.k8s.aws/stack';
 export const RESOURCE_TAG = 'ingress.k8s.aws/resource';
 export const DIGEST_TAG = 'albatross.dev/digest';
+/** The LBC's key for cluster-wide resources (no stack): the backend security group carries `backend-sg`. */
+export const LBC_RESOURCE_TAG = 'elbv2.k8s.aws/resource';
+export const BACKEND_SG_RESOURCE = 'backend-sg';
+/** EKS tags node and pod security groups with this key (value `owned` or `shared`). */
+export const kubernetesClusterTag = (cluster: string): string => `kubernetes.io/cluster/${cluster}`;
 
 export const RESOURCE_ID = {
   loadBalancer: 'LoadBalancer',
