@@ -2,7 +2,7 @@
  * The two messages that cross the queues (SPEC §6.1), validated at both ends with the same schemas.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DesiredStack } from './model';
 
 export const API_VERSION = 'albatross.dev/v1';

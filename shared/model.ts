@@ -3,7 +3,7 @@
  * converges to. Zod schemas are the single source of truth: the TypeScript types are inferred from them
  * and the same schemas validate snapshots at both ends of the queue.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const Scheme = z.enum(['internal', 'internet-facing']);
 export const IpAddressType = z.enum(['ipv4', 'dualstack']);

@@ -3,7 +3,7 @@
  * in-memory cluster state only, so admission never waits on the network.
  */
 import type { V1Ingress } from '@kubernetes/client-node';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseIngressAnnotations } from '../shared/annotations/parse';
 import { type BuildOptions, validateIngress } from '../shared/build';
 import type { ClusterObjects } from '../shared/cluster';

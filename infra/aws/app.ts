@@ -5,6 +5,7 @@
  * Synth is offline: no lookups, no credentials (the environment stays account/region-agnostic).
  */
 import { App } from 'aws-cdk-lib';
+import { reconcilerCode } from './reconciler-code';
 import { AlbatrossStack } from './stack';
 
 const app = new App();
@@ -30,7 +31,7 @@ try {
     resultsQueueName: ctx('resultsQueueName'),
     oidcProviderArn: ctx('oidcProviderArn'),
     alarmEmail: ctx('alarmEmail'),
-    lambdaEntry: ctx('lambdaEntry'),
+    lambdaCode: await reconcilerCode({ entry: ctx('lambdaEntry') }),
     podIdentityAssociation: ctx('podIdentityAssociation') !== 'false',
     description: `Albatross: Ingress → ALB reconciler for cluster ${clusterName}`,
   });

@@ -2,8 +2,6 @@
  * AlbatrossStack: everything Albatross runs on in AWS (SPEC §8) — the snapshot FIFO queue and its DLQ, the
  * reconciler Lambda fed by it, the results queue, least-privilege roles, and the failure dashboard.
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { CfnPodIdentityAssociation } from 'aws-cdk-lib/aws-eks';
 import {
@@ -23,7 +21,6 @@ import {
   Runtime,
 } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -58,15 +55,11 @@ export interface AlbatrossStackProps extends StackProps {
   /** Alarm notifications: an e-mail address subscribed to a new SNS topic. */
   alarmEmail?: string;
   /**
-   * The reconciler's code. Defaults to an esbuild bundle of `lambda/handler.ts` made at synth time with the
-   * local esbuild (offline); tests inject `Code.fromInline(…)` to keep synth fast.
+   * The reconciler's code, with its handler at `index.handler`: `await reconcilerCode()` (the `npm run
+   * bundle` artifact, see reconciler-code.ts); tests inject `Code.fromInline(…)` to keep synth fast.
    */
-  lambdaCode?: Code;
-  /** Entry file of the reconciler for the esbuild bundle (default `lambda/handler.ts`). */
-  lambdaEntry?: string;
+  lambdaCode: Code;
 }
-
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 const sanitize = (s: string) => s.replace(/[^a-zA-Z0-9_-]/g, '-').slice(0, 40);
 
@@ -118,7 +111,6 @@ export class AlbatrossStack extends Stack {
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       ALBATROSS_CLUSTER_NAME: props.clusterName,
       RESULTS_QUEUE_URL: this.resultsQueue.queueUrl,
-      NODE_OPTIONS: '--enable-source-maps',
     };
     if (props.vpcId) environment.ALBATROSS_VPC_ID = props.vpcId;
     const common = {
@@ -130,36 +122,11 @@ export class AlbatrossStack extends Stack {
       environment,
       logGroup,
     };
-    const entry = props.lambdaEntry ?? `${REPO_ROOT}lambda/handler.ts`;
-    if (!props.lambdaCode && !existsSync(entry)) {
-      throw new Error(
-        `lambdaEntry: ${JSON.stringify(entry)}: expected the reconciler's handler file to exist`,
-      );
-    }
-    const reconciler = props.lambdaCode
-      ? new LambdaFunction(this, 'Reconciler', {
-          ...common,
-          code: props.lambdaCode,
-          handler: 'index.handler',
-        })
-      : new NodejsFunction(this, 'Reconciler', {
-          ...common,
-          entry,
-          handler: 'handler',
-          projectRoot: REPO_ROOT,
-          depsLockFilePath: `${REPO_ROOT}package-lock.json`,
-          bundling: {
-            format: OutputFormat.ESM,
-            target: 'node22',
-            sourceMap: true,
-            minify: true,
-            // Bundle the SDK too: the reconciler is tested against the SDK version in package-lock.json.
-            externalModules: [],
-            // CommonJS dependencies inside an ESM bundle still call require().
-            banner:
-              "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-          },
-        });
+    const reconciler = new LambdaFunction(this, 'Reconciler', {
+      ...common,
+      code: props.lambdaCode,
+      handler: 'index.handler',
+    });
     for (const statement of reconcilerStatements({ clusterName: props.clusterName, vpcId: props.vpcId })) {
       reconciler.addToRolePolicy(statement);
     }

@@ -2,7 +2,7 @@
  * `actions.<name>` and `conditions.<name>`: strict JSON in the AWS Load Balancer Controller's shapes,
  * validated with zod so a mistake is reported with the JSON path of the bad member.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AnnotationAction, AnnotationCondition, ForwardTarget } from './types';
 import { fail, ok, parseStrictJson, type ValueResult } from './values';
 

@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { seedLocalWorld } from '../../cli/dev/seed';
-import { bundleReconciler } from '../../lambda/bundle';
+import { bundleReconciler } from '../../infra/bundle';
 import { encodeSnapshotBody } from '../../shared/codec';
 import { ReconcileResult } from '../../shared/messages';
 import { awsClientConfig, TEST_REGION } from '../support/moto';
