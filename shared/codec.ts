@@ -14,7 +14,7 @@
  * fast path, so a wrong one must never get that far. Neither function throws.
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { StackSnapshot, stackDigest } from './messages';
 
 /** JSON bodies larger than this (UTF-8 bytes) are sent gzip+base64 in the envelope. */
