@@ -6,7 +6,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { ClusterObjects } from '../shared/cluster';
 
-export type WatchedKind = 'Ingress' | 'IngressClass' | 'Service' | 'Node' | 'EndpointSlice';
+export type WatchedKind = 'Ingress' | 'IngressClass' | 'Service' | 'Node' | 'EndpointSlice' | 'Pod';
 
 export interface ClusterChange {
   kind: WatchedKind;
@@ -32,6 +32,7 @@ export const KIND_TO_FIELD = {
   Service: 'services',
   Node: 'nodes',
   EndpointSlice: 'endpointSlices',
+  Pod: 'pods',
 } as const satisfies Record<WatchedKind, keyof ClusterObjects>;
 
 export const objectKey = (o: KubernetesObject) => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
@@ -83,6 +84,7 @@ export class ObjectStore {
       services: list('Service'),
       nodes: list('Node'),
       endpointSlices: list('EndpointSlice'),
+      pods: list('Pod'),
     };
   }
 

@@ -2,11 +2,12 @@
  * Which stacks a cluster change affects (pure). Over-marking is safe (an unchanged digest is not sent
  * again); under-marking is a missed update, so when unsure this marks more.
  */
-import type { KubernetesObject, V1EndpointSlice, V1Ingress, V1Node } from '@kubernetes/client-node';
+import type { KubernetesObject, V1EndpointSlice, V1Ingress, V1Node, V1Pod } from '@kubernetes/client-node';
 import { ANNOTATION_PREFIX } from '../shared/annotations/types';
 import { instanceIdOfEligibleNode } from '../shared/builder/cluster-index';
 import type { ClusterObjects } from '../shared/cluster';
 import { groupsFromFinalizers, nameOf, namespaceOf, stackIdOf } from '../shared/groups';
+import { isTargetWhileGated } from '../shared/readiness-gates';
 import type { ClusterChange } from './cluster-state';
 
 const GROUP = `${ANNOTATION_PREFIX}group.name`;
@@ -69,5 +70,31 @@ export function affectedStacks(change: ClusterChange, objects: ClusterObjects): 
     }
     case 'IngressClass':
       return new Set(allStacks(objects));
+    case 'Pod':
+      return stacksOfGatedPod(change, objects);
   }
+}
+
+/**
+ * A gated pod matters only when whether it is a target changes (its endpoint stays `ready: false`
+ * throughout, so no EndpointSlice event says so) or its address does: then the stacks of the Services
+ * whose slices name it.
+ */
+function stacksOfGatedPod(change: ClusterChange, objects: ClusterObjects): Set<string> {
+  const pod = change.object as V1Pod;
+  const old = change.old as V1Pod | undefined;
+  const target = (p: V1Pod | undefined) => (p && change.type !== 'delete' ? isTargetWhileGated(p) : false);
+  const before = old ? isTargetWhileGated(old) : false;
+  if (target(pod) === before && pod.status?.podIP === old?.status?.podIP) return new Set();
+  const ns = pod.metadata?.namespace ?? 'default';
+  const name = pod.metadata?.name;
+  const out = new Set<string>();
+  for (const es of objects.endpointSlices) {
+    if ((es.metadata?.namespace ?? 'default') !== ns) continue;
+    const svc = es.metadata?.labels?.['kubernetes.io/service-name'];
+    if (!svc || !es.endpoints?.some((e) => e.targetRef?.kind === 'Pod' && e.targetRef.name === name))
+      continue;
+    for (const id of stacksUsingService(objects, ns, svc)) out.add(id);
+  }
+  return out;
 }

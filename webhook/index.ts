@@ -14,6 +14,9 @@ import { InformerClusterState } from './informer-state';
 import { LeaderElector } from './leader';
 import { ManifestsClusterState, type ManifestsStateOptions } from './manifests-state';
 import { WebhookMetrics } from './metrics';
+import { GateIndex } from './pod-readiness/gate-index';
+import { TargetHealthReporter } from './pod-readiness/health-reporter';
+import { KubePodConditionWriter, LogPodConditionWriter } from './pod-readiness/pod-status';
 import { ResultsConsumer } from './results';
 import { type RunningWebhook, startWebhookServer } from './server';
 import { SqsSnapshotSender } from './sqs-sender';
@@ -43,12 +46,21 @@ export interface WebhookConfig {
   log?: (line: string) => void;
   /** Replaces the Kubernetes writer (tests, local mode). */
   writer?: ClusterWriter;
+  /**
+   * Pod readiness gates fed by target health (docs/readiness-gates.md): watch pods of labelled
+   * namespaces, inject gates on POST /mutate-pod, report target health into the pods' conditions.
+   */
+  podReadinessGates?: boolean;
+  /** Rounds of target-health reads while pods wait (default 2000 ms). */
+  readinessIntervalMs?: number;
 }
 
 export interface Webhook extends RunningWebhook {
   state: ClusterState;
   forwarder?: Forwarder;
   results?: ResultsConsumer;
+  /** Present when `podReadinessGates` is on. */
+  readinessGates?: TargetHealthReporter;
   isLeader(): boolean;
 }
 
@@ -66,8 +78,10 @@ export async function startWebhook(c: WebhookConfig): Promise<Webhook> {
   const state: ClusterState =
     c.source.kind === 'manifests'
       ? new ManifestsClusterState(c.source.dir, { onProblem: log, ...c.source.options })
-      : new InformerClusterState(kc!, (kind, err) =>
-          log(`informer ${kind}: ${(err as Error)?.message ?? err}`),
+      : new InformerClusterState(
+          kc!,
+          (kind, err) => log(`informer ${kind}: ${(err as Error)?.message ?? err}`),
+          { podReadinessGates: c.podReadinessGates === true },
         );
   const metrics = new WebhookMetrics();
   const leader = kc
@@ -111,6 +125,21 @@ export async function startWebhook(c: WebhookConfig): Promise<Webhook> {
     });
   } else log('forwarding is off (no --queue-url): admission only');
 
+  const gates = c.podReadinessGates ? new GateIndex(state, { clusterName: c.clusterName }) : undefined;
+  const elbv2 = createAwsClients({ region });
+  const readinessGates = gates
+    ? new TargetHealthReporter({
+        state,
+        gates,
+        elbv2: elbv2.elbv2,
+        writer: kc ? new KubePodConditionWriter(kc) : new LogPodConditionWriter(log),
+        isLeader,
+        ...(c.readinessIntervalMs !== undefined ? { intervalMs: c.readinessIntervalMs } : {}),
+        log,
+      })
+    : undefined;
+  const gatedPods = state instanceof InformerClusterState ? state.gatedPods : undefined;
+
   await state.start();
   await leader?.start();
   const server = await startWebhookServer({
@@ -120,12 +149,15 @@ export async function startWebhook(c: WebhookConfig): Promise<Webhook> {
     tlsKeyFile: c.tlsKeyFile,
     clusterName: c.clusterName,
     state,
+    ...(gates
+      ? { pods: { gates, ...(gatedPods ? { labelledNamespaces: () => gatedPods.labelled() } : {}) } }
+      : {}),
     metrics,
     log,
   });
+  readinessGates?.start();
 
   // The first pass sends every stack once, verified.
-  const elbv2 = createAwsClients({ region });
   const resync = async () => {
     if (!forwarder || !isLeader()) return;
     let inAws: string[] = [];
@@ -153,9 +185,11 @@ export async function startWebhook(c: WebhookConfig): Promise<Webhook> {
     state,
     ...(forwarder ? { forwarder } : {}),
     ...(results ? { results } : {}),
+    ...(readinessGates ? { readinessGates } : {}),
     isLeader,
     async close() {
       clearInterval(resyncTimer);
+      await readinessGates?.stop();
       await server.close();
       await forwarder?.flush();
       await forwarder?.drain();

@@ -9,6 +9,7 @@ import {
   NetworkingV1Api,
 } from '@kubernetes/client-node';
 import { type ClusterChange, type ClusterState, ObjectStore, type WatchedKind } from './cluster-state';
+import { GatedPodWatch } from './pod-readiness/pod-watch';
 
 interface Source {
   kind: WatchedKind;
@@ -20,8 +21,14 @@ export class InformerClusterState implements ClusterState {
   private readonly sources: Source[];
   private readonly listed = new Set<WatchedKind>();
   private stopped = false;
+  /** Present when readiness gates are on: pods of labelled namespaces. */
+  readonly gatedPods?: GatedPodWatch;
 
-  constructor(kc: KubeConfig, onError: (kind: WatchedKind, err: unknown) => void = () => undefined) {
+  constructor(
+    kc: KubeConfig,
+    onError: (kind: WatchedKind, err: unknown) => void = () => undefined,
+    opts: { podReadinessGates?: boolean } = {},
+  ) {
     const core = kc.makeApiClient(CoreV1Api);
     const net = kc.makeApiClient(NetworkingV1Api);
     const disc = kc.makeApiClient(DiscoveryV1Api);
@@ -55,6 +62,13 @@ export class InformerClusterState implements ClusterState {
       });
       return { kind, informer };
     });
+    if (opts.podReadinessGates) {
+      this.gatedPods = new GatedPodWatch(
+        kc,
+        { upsert: (p) => this.store.upsert('Pod', p), remove: (p) => this.store.remove('Pod', p) },
+        (_what, err) => onError('Pod', err),
+      );
+    }
   }
 
   snapshot() {
@@ -64,13 +78,13 @@ export class InformerClusterState implements ClusterState {
     this.store.onChange(listener);
   }
   synced() {
-    return this.listed.size === this.sources.length;
+    return this.listed.size === this.sources.length && (this.gatedPods?.synced() ?? true);
   }
   async start(): Promise<void> {
-    await Promise.all(this.sources.map((s) => s.informer.start()));
+    await Promise.all([...this.sources.map((s) => s.informer.start()), this.gatedPods?.start()]);
   }
   async stop(): Promise<void> {
     this.stopped = true;
-    await Promise.all(this.sources.map((s) => s.informer.stop()));
+    await Promise.all([...this.sources.map((s) => s.informer.stop()), this.gatedPods?.stop()]);
   }
 }

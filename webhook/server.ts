@@ -12,6 +12,7 @@ import type { BuildOptions } from '../shared/build';
 import { AdmissionReviewRequest, mutate, validate } from './admission';
 import type { ClusterState } from './cluster-state';
 import { WebhookMetrics } from './metrics';
+import { mutatePod, type PodAdmissionContext } from './pod-readiness/admission';
 
 export interface WebhookServerOptions extends BuildOptions {
   host: string;
@@ -19,6 +20,8 @@ export interface WebhookServerOptions extends BuildOptions {
   tlsCertFile: string;
   tlsKeyFile: string;
   state: ClusterState;
+  /** Pod readiness gates (POST /mutate-pod); without it that route allows every pod untouched. */
+  pods?: PodAdmissionContext;
   metrics?: WebhookMetrics;
   /** The API server sends at most 3 MiB objects; anything larger is refused with 413. */
   bodyLimit?: number;
@@ -47,6 +50,19 @@ export async function startWebhookServer(o: WebhookServerOptions): Promise<Runni
   for (const [route, handler] of [
     ['/validate', (r: AdmissionReviewRequest) => validate(r, o.state.snapshot(), o)],
     ['/mutate', (r: AdmissionReviewRequest) => mutate(r, o.state.snapshot())],
+    [
+      '/mutate-pod',
+      (r: AdmissionReviewRequest) =>
+        o.pods
+          ? mutatePod(r, o.pods)
+          : {
+              review: {
+                apiVersion: 'admission.k8s.io/v1' as const,
+                kind: 'AdmissionReview' as const,
+                response: { uid: r.request.uid, allowed: true },
+              },
+            },
+    ],
   ] as const) {
     app.post(route, async (req, reply) => {
       const started = performance.now();

@@ -2,7 +2,7 @@ import { parseCommandArgs, requireFlag, UsageError } from '../args';
 import type { Command } from '../main';
 
 const usage =
-  'albatross webhook --listen HOST:PORT --tls-cert-file F --tls-key-file F --cluster-name NAME [--manifests DIR | --kubeconfig F] [--queue-url URL] [--results-queue-url URL] [--resync-seconds N]';
+  'albatross webhook --listen HOST:PORT --tls-cert-file F --tls-key-file F --cluster-name NAME [--manifests DIR | --kubeconfig F] [--queue-url URL] [--results-queue-url URL] [--resync-seconds N] [--pod-readiness-gates]';
 
 export const command: Command = {
   summary: 'serve admission (validate + mutate) and forward snapshots to SQS',
@@ -17,6 +17,7 @@ export const command: Command = {
       'queue-url': { type: 'string' },
       'results-queue-url': { type: 'string' },
       'resync-seconds': { type: 'string' },
+      'pod-readiness-gates': { type: 'boolean' },
     });
     const listen = values.listen as string;
     const m = /^(.*):(\d{1,5})$/.exec(listen);
@@ -42,6 +43,7 @@ export const command: Command = {
       ...(values['results-queue-url'] ? { resultsQueueUrl: values['results-queue-url'] as string } : {}),
       ...(common.region ? { region: common.region } : {}),
       ...(resync !== undefined ? { resyncSeconds: Number(resync) } : {}),
+      ...(values['pod-readiness-gates'] ? { podReadinessGates: true } : {}),
     });
     process.stderr.write(`albatross webhook listening on ${webhook.url}\n`);
     await new Promise<void>((resolve) => {

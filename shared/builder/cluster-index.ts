@@ -1,8 +1,9 @@
 /**
  * Lookups the builder needs, computed once per build so that a 50-member group stays linear: Services by
- * `namespace/name`, EndpointSlices by the Service they belong to, the nodes eligible as instance targets.
+ * `namespace/name`, EndpointSlices by the Service they belong to, the nodes eligible as instance targets,
+ * and the gated pods (readiness gates) by `namespace/name`.
  */
-import type { V1EndpointSlice, V1Node, V1Service } from '@kubernetes/client-node';
+import type { V1EndpointSlice, V1Node, V1Pod, V1Service } from '@kubernetes/client-node';
 import { parseServiceAnnotations } from '../annotations/parse';
 import type { BackendSettings, Parsed } from '../annotations/types';
 import type { ClusterObjects } from '../cluster';
@@ -13,6 +14,8 @@ export interface ClusterIndex {
   endpointSlices(namespace: string, serviceName: string): readonly V1EndpointSlice[];
   /** EC2 instance ids of the nodes that may receive instance-mode traffic, sorted. */
   instanceTargets(): readonly string[];
+  /** A pod the cluster state holds (only pods with a target-health readiness gate are held). */
+  pod(namespace: string, name: string): V1Pod | undefined;
 }
 
 const key = (ns: string | undefined, name: string | undefined) => `${ns || 'default'}/${name ?? ''}`;
@@ -30,6 +33,8 @@ export function indexCluster(objects: ClusterObjects): ClusterIndex {
     if (list) list.push(es);
     else slices.set(k, [es]);
   }
+  const pods = new Map<string, V1Pod>();
+  for (const p of objects.pods ?? []) pods.set(key(p.metadata?.namespace, p.metadata?.name), p);
   const parsedServices = new WeakMap<V1Service, Parsed<BackendSettings>>();
   let nodes: string[] | undefined;
   return {
@@ -43,6 +48,7 @@ export function indexCluster(objects: ClusterObjects): ClusterIndex {
       return p;
     },
     endpointSlices: (ns, name) => slices.get(key(ns, name)) ?? [],
+    pod: (ns, name) => pods.get(key(ns, name)),
     instanceTargets() {
       nodes ??= objects.nodes
         .map(instanceIdOfEligibleNode)

@@ -7,6 +7,7 @@ import { ANNOTATION_PREFIX, type BackendSettings } from '../annotations/types';
 import type { DesiredTargetGroup, HealthCheck, Target } from '../model';
 import { targetGroupName } from '../names';
 import type { FieldProblem } from '../problems';
+import { endpointIsTarget } from '../readiness-gates';
 import { RESOURCE_ID, resourceTags } from '../tags';
 import type { ClusterIndex } from './cluster-index';
 
@@ -241,12 +242,14 @@ function ipTargets(index: ClusterIndex, svc: V1Service, svcPort: V1ServicePort):
   const wantName = svcPort.name ?? '';
   const seen = new Set<string>();
   const out: Target[] = [];
-  for (const slice of index.endpointSlices(svc.metadata?.namespace ?? 'default', svc.metadata?.name ?? '')) {
+  const namespace = svc.metadata?.namespace ?? 'default';
+  for (const slice of index.endpointSlices(namespace, svc.metadata?.name ?? '')) {
     if (slice.addressType !== 'IPv4') continue;
     const port = slice.ports?.find((p) => (p.name ?? '') === wantName)?.port;
     if (port === undefined) continue;
     for (const ep of slice.endpoints ?? []) {
-      if (ep.conditions?.ready === false) continue;
+      // Ready endpoints, and not-ready ones whose pod waits only for its target-health readiness gate.
+      if (!endpointIsTarget(ep, namespace, index.pod)) continue;
       for (const address of ep.addresses ?? []) {
         const k = `${address}:${port}`;
         if (seen.has(k)) continue;
