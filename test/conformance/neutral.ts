@@ -11,9 +11,7 @@
  *   id, TargetGroupBindings): Albatross leaves them to the reconciler, so both sides say `discovered`,
  *   `managed`, or name the reference given in the annotation;
  * - targets: LBC registers them through TargetGroupBindings outside the model.
- * A forward to a single target group carries no weight (ALB ignores it). Forward targets are the
- * stack's target groups by resource id, target groups managed elsewhere by ARN, or `name:<name>` (LBC
- * looks the name up while building, Albatross's reconciler when applying).
+ * A forward to a single target group carries no weight (ALB ignores it).
  */
 import type { DesiredStack, RuleCondition } from '../../shared/model';
 import { CLUSTER_TAG, RESOURCE_TAG, STACK_TAG } from '../../shared/tags';
@@ -118,7 +116,7 @@ function action(a: DesiredStack['listeners'][number]['defaultAction']): NAction 
             ? t.targetGroup
             : 'externalTargetGroupArn' in t
               ? t.externalTargetGroupArn
-              : `name:${t.externalTargetGroupName}`;
+              : t.externalTargetGroupName;
         return single ? { targetGroup: ref } : { targetGroup: ref, weight: t.weight };
       }),
       stickiness: a.stickiness,

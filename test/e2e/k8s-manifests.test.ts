@@ -114,6 +114,9 @@ describe.skipIf(!assetsAvailable())('infra/k8s on a real API server', () => {
       ['create', 'events.events.k8s.io'],
       ['create', 'leases.coordination.k8s.io', 'albatross-system'],
       ['update', 'leases.coordination.k8s.io', 'albatross-system'],
+      ['watch', 'pods'],
+      ['watch', 'namespaces'],
+      ['patch', 'pods', 'shop', 'status'],
     ];
     const denied: [string, string, string?, string?][] = [
       ['get', 'secrets'],
@@ -127,6 +130,9 @@ describe.skipIf(!assetsAvailable())('infra/k8s on a real API server', () => {
       ['create', 'leases.coordination.k8s.io', 'kube-system'],
       ['delete', 'leases.coordination.k8s.io', 'albatross-system'],
       ['create', 'pods', 'albatross-system'],
+      ['patch', 'pods', 'shop'],
+      ['update', 'pods', 'shop', 'status'],
+      ['delete', 'pods', 'shop'],
       ['patch', 'validatingwebhookconfigurations.admissionregistration.k8s.io'],
     ];
     for (const [verb, resource, ns, sub] of allowed) {

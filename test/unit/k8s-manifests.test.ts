@@ -88,8 +88,9 @@ describe('infra/k8s', () => {
       expect(cfg.metadata.annotations?.['cert-manager.io/inject-ca-from']).toBe(
         'albatross-system/albatross-webhook',
       );
-      expect(cfg.webhooks).toHaveLength(1);
-      const hook = cfg.webhooks[0];
+      const ingressHooks = cfg.webhooks.filter((h: Obj) => h.rules[0].resources.includes('ingresses'));
+      expect(ingressHooks).toHaveLength(1);
+      const hook = ingressHooks[0];
       expect(hook.sideEffects).toBe('NoneOnDryRun');
       expect(hook.timeoutSeconds).toBeGreaterThan(0);
       expect(hook.timeoutSeconds).toBeLessThanOrEqual(5);
@@ -123,6 +124,30 @@ describe('infra/k8s', () => {
       expect(expr).toContain("object.metadata.annotations['kubernetes.io/ingress.class'] == 'alb'");
       expect(expr).toContain("object.spec.ingressClassName in ['alb']");
       expect(expr).toContain('!has(object.spec.ingressClassName)');
+    });
+
+    it('the Pod webhook (readiness gates) sees only pod creations in labelled namespaces and can never block one', () => {
+      const hooks = one('MutatingWebhookConfiguration').webhooks;
+      expect(hooks.map((h: Obj) => h.name)).toEqual(['mingress.albatross.dev', 'mpod.albatross.dev']);
+      const pod = hooks[1];
+      expect(pod.failurePolicy).toBe('Ignore');
+      expect(pod.timeoutSeconds).toBeLessThanOrEqual(3);
+      expect(pod.sideEffects).toBe('None');
+      expect(pod.clientConfig.service.path).toBe('/mutate-pod');
+      expect(pod.rules).toEqual([
+        {
+          apiGroups: [''],
+          apiVersions: ['v1'],
+          operations: ['CREATE'],
+          resources: ['pods'],
+          scope: 'Namespaced',
+        },
+      ]);
+      expect(pod.namespaceSelector.matchLabels).toEqual({
+        'elbv2.k8s.aws/pod-readiness-gate-inject': 'enabled',
+      });
+      expect(pod.namespaceSelector.matchExpressions[0].values).toEqual(['kube-system', 'albatross-system']);
+      expect(one('Deployment').spec.template.spec.containers[0].args).toContain('--pod-readiness-gates');
     });
 
     it('both webhooks use the same class filter', () => {
@@ -165,6 +190,9 @@ describe('infra/k8s', () => {
       expect(verbsFor(rules, 'discovery.k8s.io', 'endpointslices')).toEqual(['get', 'list', 'watch']);
       expect(verbsFor(rules, '', 'events')).toEqual(['create', 'patch']);
       expect(verbsFor(rules, 'events.k8s.io', 'events')).toEqual(['create', 'patch']);
+      expect(verbsFor(rules, '', 'namespaces')).toEqual(['get', 'list', 'watch']);
+      expect(verbsFor(rules, '', 'pods')).toEqual(['get', 'list', 'watch']);
+      expect(verbsFor(rules, '', 'pods/status')).toEqual(['patch']);
       const granted = rules.flatMap((r) =>
         r.apiGroups.flatMap((g) => r.resources.map((res) => `${g}/${res}`)),
       );
@@ -178,6 +206,9 @@ describe('infra/k8s', () => {
           'discovery.k8s.io/endpointslices',
           '/events',
           'events.k8s.io/events',
+          '/namespaces',
+          '/pods',
+          '/pods/status',
         ].sort(),
       );
     });

@@ -1,6 +1,5 @@
 /** Every ported case, by LBC source file. */
 import type { ConformanceCase } from '../case';
-import { ENHANCED_BACKEND_CASES } from './enhanced-backend';
 import { LISTENER_RULE_CASES } from './listener-rules';
 import { LOAD_BALANCER_CASES } from './load-balancer';
 import { MALFORMED_ARN_CASE, MODEL_BUILDER_CASES, TARGET_GROUP_NAMES_CASE } from './model-builder';
@@ -17,5 +16,4 @@ export const CASES: ConformanceCase[] = [
   ...TARGET_GROUP_CASES,
   ...LOAD_BALANCER_CASES,
   ...RULE_AND_CERTIFICATE_CASES,
-  ...ENHANCED_BACKEND_CASES,
 ];
