@@ -2,7 +2,9 @@
  * Cluster changes → snapshots on the queue. Changes mark stacks dirty; after a quiet period (1 s) or a
  * maximum delay (8 s, so a stack edited without pause is still sent about twice per burst of ten
  * seconds rather than on every edit) dirty stacks are rebuilt and sent, each at most once per flush and only when its digest
- * changed. A bounded in-memory queue absorbs SQS outages; what overflows is counted and recovered by the
+ * changed — or when the stack is failing (its model did not build, or its last result failed): a failed
+ * digest is not done, so the next change re-sends it, verified, even when the digest is the same (an
+ * AWS-side fix followed by any edit, a broken annotation reverted). A bounded in-memory queue absorbs SQS outages; what overflows is counted and recovered by the
  * next resync, which sends every stack with `verify: true` plus deletions for orphans.
  */
 import { type BuildOptions, buildStack, buildStacks, type StackBuild } from '../shared/build';
@@ -11,6 +13,7 @@ import { formatProblem } from '../shared/problems';
 import type { ClusterState } from './cluster-state';
 import { affectedStacks } from './dirty';
 import type { SnapshotSender } from './sqs-sender';
+import type { StackHealth } from './stack-health';
 
 export interface ForwarderEvents {
   /** A stack whose model failed: one Warning Event per member (FailedDeployModel). */
@@ -32,6 +35,8 @@ export interface ForwarderOptions extends BuildOptions {
   isLeader: () => boolean;
   events?: ForwarderEvents;
   metrics?: ForwarderMetrics;
+  /** What the results told about each stack; without it a failed digest is never re-sent before the resync. */
+  health?: StackHealth;
   debounceMs?: number;
   maxDelayMs?: number;
   maxQueue?: number;
@@ -128,11 +133,14 @@ export class Forwarder {
   private enqueueBuild(build: StackBuild, verify: boolean): void {
     if (!build.result.ok) {
       const message = build.result.problems.map(formatProblem).join('\n');
+      this.o.health?.modelFailed(build.stackId, this.seq);
       this.o.events?.modelFailed(build, message);
       return;
     }
     const digest = stackDigest(build.result.stack);
-    if (!verify && this.lastDigest.get(build.stackId) === digest) return;
+    // Verified: the failed attempt may have left AWS anywhere, and the digest fast path must not hide it.
+    const retry = this.o.health?.isFailing(build.stackId) ?? false;
+    if (!verify && !retry && this.lastDigest.get(build.stackId) === digest) return;
     this.enqueue({
       apiVersion: API_VERSION,
       kind: 'StackSnapshot',
@@ -140,7 +148,7 @@ export class Forwarder {
       stackId: build.stackId,
       seq: ++this.seq,
       digest,
-      verify,
+      verify: verify || retry,
       members: build.members,
       inactiveMembers: build.inactiveMembers,
       stack: build.result.stack,

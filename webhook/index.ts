@@ -20,6 +20,7 @@ import { KubePodConditionWriter, LogPodConditionWriter } from './pod-readiness/p
 import { ResultsConsumer } from './results';
 import { type RunningWebhook, startWebhookServer } from './server';
 import { SqsSnapshotSender } from './sqs-sender';
+import { StackHealth } from './stack-health';
 
 export type ClusterSource =
   | { kind: 'manifests'; dir: string; options?: ManifestsStateOptions }
@@ -97,6 +98,8 @@ export async function startWebhook(c: WebhookConfig): Promise<Webhook> {
   const writer = c.writer ?? (kc ? new KubeClusterWriter(kc) : new LogClusterWriter(log));
   const region = c.region ?? process.env.AWS_REGION ?? 'us-east-1';
   const sqs = new SQSClient({ region, maxAttempts: 5 });
+  // Shared by the forwarder and the results consumer: a failed stack is re-sent on its next change.
+  const health = new StackHealth();
 
   let forwarder: Forwarder | undefined;
   if (c.queueUrl) {
@@ -106,6 +109,7 @@ export async function startWebhook(c: WebhookConfig): Promise<Webhook> {
       sender: new SqsSnapshotSender(sqs, c.queueUrl),
       isLeader,
       metrics,
+      health,
       ...(c.debounceMs !== undefined ? { debounceMs: c.debounceMs } : {}),
       events: {
         modelFailed: (build, message) => {
@@ -176,7 +180,7 @@ export async function startWebhook(c: WebhookConfig): Promise<Webhook> {
   resyncTimer?.unref();
 
   const results = c.resultsQueueUrl
-    ? new ResultsConsumer(sqs, c.resultsQueueUrl, writer, isLeader, log, c.resultsWaitSeconds ?? 20)
+    ? new ResultsConsumer(sqs, c.resultsQueueUrl, writer, isLeader, log, c.resultsWaitSeconds ?? 20, health)
     : undefined;
   results?.start();
 

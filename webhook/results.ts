@@ -1,12 +1,17 @@
 /**
  * The results consumer: long-polls the results queue and writes each outcome back to the cluster —
  * status hostname on every member, an Event, and finalizer removal for inactive members once AWS
- * confirmed the stack no longer includes them.
+ * confirmed the stack no longer includes them. Every result is also told to the stack health, so that the
+ * forwarder re-sends a failing stack on its next change, and the first good result after a failure —
+ * Succeeded, or Skipped when AWS was fixed by hand — gives the Ingresses a Normal `SuccessfullyReconciled`
+ * Event to follow the Warning. A result older than one already seen writes no Event (it would bury the
+ * newer one).
  */
 import { DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { EXPLICIT_FINALIZER_PREFIX, IMPLICIT_FINALIZER } from '../shared/groups';
 import { ReconcileResult } from '../shared/messages';
 import type { ClusterWriter } from './cluster-writer';
+import { StackHealth } from './stack-health';
 
 /** The finalizer a stack id stands for: implicit stacks are `ns/name`, group names have no `/`. */
 export const finalizerOfStack = (stackId: string) =>
@@ -16,6 +21,7 @@ export async function applyResult(
   raw: unknown,
   writer: ClusterWriter,
   log: (line: string) => void,
+  health: StackHealth = new StackHealth(),
 ): Promise<void> {
   const parsed = ReconcileResult.safeParse(raw);
   if (!parsed.success) {
@@ -23,8 +29,11 @@ export async function applyResult(
     return;
   }
   const r = parsed.data;
+  const transition = health.result(r);
   const tasks: Promise<void>[] = [];
-  if (r.outcome === 'Failed') {
+  if (transition === 'stale') {
+    log(`results: stack ${r.stackId} seq ${r.seq} (${r.outcome}) is older than a result already applied`);
+  } else if (r.outcome === 'Failed') {
     const e = r.error;
     const message = `${e?.reason ?? 'Failed'}: ${e?.message ?? ''}${e?.awsCode ? ` (AWS ${e.awsCode})` : ''}${e?.resource ? ` [${e.resource}]` : ''}`;
     for (const m of r.members)
@@ -32,13 +41,13 @@ export async function applyResult(
   } else {
     for (const m of r.members) {
       if (r.dnsName) tasks.push(writer.setStatus(m, r.dnsName, r.listenerPorts));
-      if (r.outcome === 'Succeeded') {
+      if (r.outcome === 'Succeeded' || transition === 'recovered') {
         tasks.push(
           writer.event({
             member: m,
             type: 'Normal',
             reason: 'SuccessfullyReconciled',
-            message: `Successfully reconciled stack ${r.stackId}`,
+            message: `Successfully reconciled stack ${r.stackId}${transition === 'recovered' ? ' (recovered from the earlier failure)' : ''}`,
           }),
         );
       }
@@ -64,6 +73,7 @@ export class ResultsConsumer {
     private readonly isLeader: () => boolean,
     private readonly log: (line: string) => void,
     private readonly waitSeconds = 20,
+    private readonly health = new StackHealth(),
   ) {}
 
   start(): void {
@@ -96,7 +106,7 @@ export class ResultsConsumer {
       } catch {
         body = undefined;
       }
-      await applyResult(body, this.writer, this.log);
+      await applyResult(body, this.writer, this.log, this.health);
       await this.sqs.send(
         new DeleteMessageCommand({ QueueUrl: this.queueUrl, ReceiptHandle: m.ReceiptHandle }),
       );
