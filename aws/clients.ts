@@ -5,7 +5,9 @@
 import { ACMClient } from '@aws-sdk/client-acm';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { WAFV2Client } from '@aws-sdk/client-wafv2';
 
 export interface AwsClients {
@@ -29,8 +31,8 @@ export interface AwsClientOptions {
   timeouts?: { connectMs: number; requestMs: number };
 }
 
-export function createAwsClients(o: AwsClientOptions): AwsClients {
-  const config = {
+function clientConfig(o: AwsClientOptions) {
+  return {
     region: o.region,
     ...(o.endpoint ? { endpoint: o.endpoint } : {}),
     maxAttempts: o.maxAttempts ?? 6,
@@ -39,6 +41,10 @@ export function createAwsClients(o: AwsClientOptions): AwsClients {
       ? { requestHandler: { connectionTimeout: o.timeouts.connectMs, requestTimeout: o.timeouts.requestMs } }
       : {}),
   };
+}
+
+export function createAwsClients(o: AwsClientOptions): AwsClients {
+  const config = clientConfig(o);
   return {
     elbv2: new ElasticLoadBalancingV2Client(config),
     ec2: new EC2Client(config),
@@ -46,4 +52,15 @@ export function createAwsClients(o: AwsClientOptions): AwsClients {
     acm: new ACMClient(config),
     wafv2: new WAFV2Client(config),
   };
+}
+
+/** The reconciler's switch and its view: its function and event source mapping, and the queues behind them. */
+export interface ReconcilerControlClients {
+  lambda: LambdaClient;
+  sqs: SQSClient;
+}
+
+export function createReconcilerControlClients(o: AwsClientOptions): ReconcilerControlClients {
+  const config = clientConfig(o);
+  return { lambda: new LambdaClient(config), sqs: new SQSClient(config) };
 }

@@ -19,6 +19,8 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   dev: () => import('./commands/dev'),
   status: () => import('./commands/status'),
   redrive: () => import('./commands/redrive'),
+  pause: () => import('./commands/pause'),
+  resume: () => import('./commands/resume'),
 };
 
 async function usage(): Promise<string> {

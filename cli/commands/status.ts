@@ -2,14 +2,18 @@
  * `albatross status --cluster-name NAME [--manifests DIR] [--json]`: the load balancers of a cluster as AWS
  * has them (found by tracking tags), and — given the manifests — whether each one has drifted from them
  * (`planStack` with verify: a full, read-only comparison). Without manifests drift is `unknown`.
+ * `--function-name F` adds (or, without `--cluster-name`, shows only) the reconciler: the function's state,
+ * whether its SQS event source mapping runs or is paused, and the depths of its queue and DLQ.
  */
 
 import { allLoadBalancers, listenersOf, rulesOf, TagCache } from '../../aws/discovery';
+import type { ReconcilerView } from '../../aws/reconciler-switch';
 import { type Change, planStack } from '../../lambda/reconciler';
 import { CLUSTER_TAG, DIGEST_TAG, RESOURCE_ID, RESOURCE_TAG, STACK_TAG } from '../../shared/tags';
 import { parseCommandArgs, requireFlag } from '../args';
 import { checkAwsAccess, createCliClients, describeAwsAccessError, resolveAwsTarget } from '../aws-env';
 import type { Command } from '../main';
+import { formatReconcilerView, reconcilerStatus } from '../reconciler-switch';
 import { type DesiredStack, stacksFromManifests } from '../stack-source';
 
 export type Drift = 'yes' | 'no' | 'unknown';
@@ -28,16 +32,38 @@ export interface StackStatus {
   note?: string;
 }
 
-const USAGE = 'albatross status --cluster-name NAME [--manifests DIR] [--json] [--region R] [--vpc-id V]';
+const USAGE =
+  'albatross status [--cluster-name NAME [--manifests DIR]] [--function-name F] [--json] [--region R] [--vpc-id V]';
 
 export const command: Command = {
   summary: 'the load balancers of a cluster, and whether they drifted from the manifests',
   usage: USAGE,
   async run(argv) {
-    const { values, common, help } = parseCommandArgs(argv, { manifests: { type: 'string' } });
+    const { values, common, help } = parseCommandArgs(argv, {
+      manifests: { type: 'string' },
+      'function-name': { type: 'string' },
+    });
     if (help) {
       process.stdout.write(`usage: ${USAGE}\n`);
       return 0;
+    }
+    const functionName = values['function-name'] as string | undefined;
+    let reconciler: ReconcilerView | undefined;
+    if (functionName !== undefined) {
+      const target = resolveAwsTarget(common);
+      const r = await reconcilerStatus(requireFlag(functionName, 'function-name'), target);
+      if (!r.ok) {
+        process.stderr.write(`albatross status: ${r.message}\n`);
+        return 1;
+      }
+      if (common.clusterName === undefined) {
+        process.stdout.write(
+          common.json ? `${JSON.stringify(r.view, null, 2)}\n` : formatReconcilerView(r.view),
+        );
+        return 0;
+      }
+      reconciler = r.view;
+      if (!common.json) process.stdout.write(`${formatReconcilerView(r.view)}\n`);
     }
     const cluster = requireFlag(common.clusterName, 'cluster-name');
     const dir = values.manifests as string | undefined;
@@ -111,7 +137,9 @@ export const command: Command = {
       rows.sort((a, b) => a.stackId.localeCompare(b.stackId));
     }
 
-    if (common.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+    if (common.json && reconciler)
+      process.stdout.write(`${JSON.stringify({ reconciler, stacks: rows }, null, 2)}\n`);
+    else if (common.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
     else process.stdout.write(formatStatus(rows, cluster));
     return 0;
   },

@@ -1,0 +1,4 @@
+/** `albatross pause --function-name F`: see cli/reconciler-switch.ts and docs/operations.md (reconciler switch). */
+import { switchCommand } from '../reconciler-switch';
+
+export const command = switchCommand('off');
