@@ -7,20 +7,14 @@ import { CallCounter, type CallCounts } from '../../aws/call-counter';
 import type { AwsClients } from '../../aws/clients';
 import type { ReconcileError, StackSnapshot } from '../../shared/messages';
 import type { Change, ResourceKind } from './changes';
-import { Engine } from './engine';
+import { createContext, type ReconcileOptions } from './context';
+import { deploy } from './deploy';
 import { toReconcileError } from './errors';
 
 export type { AwsClients } from '../../aws/clients';
 export { createAwsClients } from '../../aws/clients';
 export { listClusterStacks } from '../../aws/cluster-stacks';
-export type { Change, ResourceKind };
-
-export interface ReconcileOptions {
-  cluster: string;
-  vpcId?: string;
-  /** Waits between delete retries on ResourceInUse / DependencyViolation (ms). */
-  deleteRetryDelaysMs?: readonly number[];
-}
+export type { Change, ReconcileOptions, ResourceKind };
 
 export interface ApiCalls {
   read: number;
@@ -66,12 +60,7 @@ async function run(
 ): Promise<ReconcileOutcome> {
   const counter = callCounterFor(clients);
   const before = counter.snapshot();
-  const engine = new Engine(clients, snapshot, {
-    cluster: opts.cluster,
-    dryRun,
-    ...(opts.vpcId ? { vpcId: opts.vpcId } : {}),
-    ...(opts.deleteRetryDelaysMs ? { deleteRetryDelaysMs: opts.deleteRetryDelaysMs } : {}),
-  });
+  const ctx = createContext(clients, snapshot, opts, dryRun);
   try {
     if (snapshot.cluster !== opts.cluster) {
       return {
@@ -84,7 +73,7 @@ async function run(
         ...split(delta(before, counter.snapshot())),
       };
     }
-    const r = await engine.run();
+    const r = await deploy(ctx);
     const listenerPorts = (snapshot.stack?.listeners ?? []).map((l) => ({
       port: l.port,
       protocol: l.protocol,
@@ -93,14 +82,14 @@ async function run(
       outcome: r.skipped ? 'Skipped' : 'Succeeded',
       ...(r.dnsName ? { dnsName: r.dnsName } : {}),
       listenerPorts,
-      changes: r.changes,
+      changes: [...ctx.changes],
       ...split(delta(before, counter.snapshot())),
     };
   } catch (err) {
     return {
       outcome: 'Failed',
       error: toReconcileError(err),
-      changes: engine.changesSoFar(),
+      changes: [...ctx.changes],
       ...split(delta(before, counter.snapshot())),
     };
   }

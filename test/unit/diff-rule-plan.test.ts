@@ -5,7 +5,7 @@ import {
   MAX_PRIORITY,
   planRules,
   type WantedRule,
-} from '../../lambda/reconciler/rule-plan';
+} from '../../lambda/reconciler/kinds/rule/plan';
 
 /** Applies a plan to a simulated listener the way ELBv2 (and moto) would, failing on any collision. */
 function apply(existing: readonly ExistingRule[], wanted: readonly WantedRule[]) {
