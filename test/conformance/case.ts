@@ -23,7 +23,12 @@ export type Expectation =
    * The build fails. `lbc` is LBC's error text (for the reader); every pattern in `problems` must match
    * one of Albatross's problems (`namespace/name: field: value: expected …`).
    */
-  | { kind: 'error'; lbc?: string; problems: RegExp[] };
+  | { kind: 'error'; lbc?: string; problems: RegExp[] }
+  /**
+   * Group loading: the active members in member order and the inactive ones (deleting, or left the
+   * group, still holding its finalizer), as `namespace/name`. A stack nothing refers to has neither.
+   */
+  | { kind: 'group'; members: string[]; inactiveMembers: string[] };
 
 interface CaseBase {
   /** The LBC test's name, verbatim. */

@@ -14,7 +14,7 @@ import type {
   V1Service,
   V1ServicePort,
 } from '@kubernetes/client-node';
-import type { ClusterObjects } from '../../shared/cluster';
+import { type ClusterObjects, emptyClusterObjects } from '../../shared/cluster';
 import { defaultHealthCheck, fixed404, forward, host, type NStack, path, rules } from './neutral';
 
 export const P = 'alb.ingress.kubernetes.io/';
@@ -135,14 +135,9 @@ export const threePathRules: V1IngressRule[] = [
   rule('app-2.example.com', to('/svc-3', 'svc-3', 'https')),
 ];
 
+/** `o` over an empty cluster that has the IngressClass `alb`. */
 export function cluster(o: Partial<ClusterObjects>): ClusterObjects {
-  return {
-    ingresses: o.ingresses ?? [],
-    ingressClasses: o.ingressClasses ?? [ALB_CLASS],
-    services: o.services ?? [],
-    nodes: o.nodes ?? [],
-    endpointSlices: o.endpointSlices ?? [],
-  };
+  return { ...emptyClusterObjects(), ingressClasses: [ALB_CLASS], ...o };
 }
 
 /** ns-1/ing-1 of the table with `annotations`, and the three Services. */

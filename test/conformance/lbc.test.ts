@@ -16,6 +16,15 @@ function check(c: ConformanceCase, e: Expectation): void {
   const build = buildStacks(c.objects, { clusterName: c.clusterName ?? 'cluster-dummy' }).find(
     (b) => b.stackId === stackId,
   );
+  if (e.kind === 'group') {
+    const names = (ms: { namespace: string; name: string }[] = []) =>
+      ms.map((m) => `${m.namespace}/${m.name}`);
+    expect({ members: names(build?.members), inactiveMembers: names(build?.inactiveMembers) }).toEqual({
+      members: e.members,
+      inactiveMembers: e.inactiveMembers,
+    });
+    return;
+  }
   expect(build, `a stack ${stackId}`).toBeDefined();
   const result = build!.result;
   const warnings = result.warnings.map(formatWarning);

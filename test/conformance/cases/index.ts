@@ -1,5 +1,6 @@
 /** Every ported case, by LBC source file. */
 import type { ConformanceCase } from '../case';
+import { GROUP_CASES } from './groups';
 import { LISTENER_RULE_CASES } from './listener-rules';
 import { LOAD_BALANCER_CASES } from './load-balancer';
 import { MALFORMED_ARN_CASE, MODEL_BUILDER_CASES, TARGET_GROUP_NAMES_CASE } from './model-builder';
@@ -16,4 +17,5 @@ export const CASES: ConformanceCase[] = [
   ...TARGET_GROUP_CASES,
   ...LOAD_BALANCER_CASES,
   ...RULE_AND_CERTIFICATE_CASES,
+  ...GROUP_CASES,
 ];

@@ -1,0 +1,241 @@
+/**
+ * `group_loader_test.go`: which Ingresses are the active and inactive members of a group, their order,
+ * and valid group names. LBC's "deleted without finalizer" Ingress is gone from the API server, so it is
+ * absent here; "deleted with finalizer" carries a deletionTimestamp.
+ */
+import type { V1Ingress, V1IngressClass } from '@kubernetes/client-node';
+import type { ConformanceCase } from '../case';
+import { cluster, ingress } from '../fixtures';
+
+const file = 'group_loader_test.go';
+const loadSource = `${file}: Test_defaultGroupLoader_Load`;
+const sortSource = `${file}: Test_defaultGroupLoader_sortGroupMembers`;
+const nameSource = `${file}: Test_validateGroupName`;
+
+function ingressClass(name: string, params?: string): V1IngressClass {
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'IngressClass',
+    metadata: { name },
+    spec: {
+      controller: 'ingress.k8s.aws/alb',
+      ...(params
+        ? { parameters: { apiGroup: 'elbv2.k8s.aws', kind: 'IngressClassParams', name: params } }
+        : {}),
+    },
+  };
+}
+const CLASSES = [
+  ingressClass('ing-class-a', 'ing-class-a-params'),
+  ingressClass('ing-class-b', 'ing-class-b-params'),
+  ingressClass('ing-class-c', 'ing-class-c-params'),
+  ingressClass('ing-class-d'),
+];
+
+/** An Ingress of LBC's group-loader fixtures: by IngressClass name, or by the legacy annotation. */
+function member(
+  name: string,
+  o: { className?: string; legacyClass?: boolean; group?: string; finalizers?: string[]; deleting?: boolean },
+): V1Ingress {
+  const ing = ingress('ing-ns', name, { annotations: o.group ? { 'group.name': o.group } : {} });
+  if (o.legacyClass) {
+    ing.metadata!.annotations = { ...ing.metadata!.annotations, 'kubernetes.io/ingress.class': 'alb' };
+    delete ing.spec!.ingressClassName;
+  } else ing.spec!.ingressClassName = o.className;
+  if (o.finalizers) ing.metadata!.finalizers = o.finalizers;
+  if (o.deleting) ing.metadata!.deletionTimestamp = new Date('2026-01-01T00:00:00Z');
+  return ing;
+}
+const ing1 = member('ing-1', { className: 'ing-class-a' });
+const ing2 = member('ing-2', { className: 'ing-class-b' });
+const ing3 = member('ing-3', { className: 'ing-class-c' });
+const ing4 = member('ing-4', { className: 'ing-class-d' });
+const ing5 = member('ing-5', { className: 'ing-class-d', group: 'awesome-group' });
+const ing6 = member('ing-6', { legacyClass: true });
+const ing6DeletedWithFinalizer = member('ing-6', {
+  legacyClass: true,
+  finalizers: ['ingress.k8s.aws/resources'],
+  deleting: true,
+});
+const ing7 = member('ing-7', { legacyClass: true, group: 'awesome-group' });
+const ing5WithImplicitFinalizer = member('ing-5', {
+  className: 'ing-class-d',
+  group: 'awesome-group',
+  finalizers: ['ingress.k8s.aws/resources'],
+});
+const ing7WithImplicitFinalizer = member('ing-7', {
+  legacyClass: true,
+  group: 'awesome-group',
+  finalizers: ['ingress.k8s.aws/resources'],
+});
+
+const load = (
+  name: string,
+  stackId: string,
+  ingresses: V1Ingress[],
+  members: string[],
+  inactiveMembers: string[] = [],
+): ConformanceCase => ({
+  name,
+  source: loadSource,
+  stackId,
+  objects: cluster({ ingressClasses: CLASSES, ingresses }),
+  lbc: { kind: 'group', members, inactiveMembers },
+});
+
+/** Members of group `g` in namespace `namespace`, each with an optional group.order. */
+function sortCase(name: string, given: [string, string?][], want: string[]): ConformanceCase {
+  return {
+    name,
+    source: sortSource,
+    adapted: 'the Ingresses LBC sorts are members of group g',
+    stackId: 'g',
+    objects: cluster({
+      ingresses: given.map(([n, order]) =>
+        ingress('namespace', n, {
+          annotations: { 'group.name': 'g', ...(order ? { 'group.order': order } : {}) },
+        }),
+      ),
+    }),
+    lbc: { kind: 'group', members: want.map((n) => `namespace/${n}`), inactiveMembers: [] },
+  };
+}
+
+function groupNameCase(name: string, groupName: string, lbcError?: string): ConformanceCase {
+  const objects = cluster({
+    ingresses: [ingress('ns', 'ing', { annotations: { 'group.name': groupName } })],
+  });
+  if (lbcError === undefined)
+    return {
+      name,
+      source: nameSource,
+      stackId: groupName,
+      objects,
+      lbc: { kind: 'group', members: ['ns/ing'], inactiveMembers: [] },
+    };
+  return {
+    name,
+    source: nameSource,
+    stackId: 'ns/ing',
+    objects,
+    lbc: {
+      kind: 'error',
+      lbc: lbcError,
+      problems: [
+        new RegExp(`group\\.name: ${groupName}: expected at most 63 characters of a-z, 0-9, - and \\.`),
+      ],
+    },
+  };
+}
+
+export const GROUP_CASES: ConformanceCase[] = [
+  load(
+    'load implicit group(ing-ns/ing-4)',
+    'ing-ns/ing-4',
+    [ing1, ing2, ing3, ing4, ing5, ing6, ing7],
+    ['ing-ns/ing-4'],
+  ),
+  load(
+    'load implicit group(ing-ns/ing-6)',
+    'ing-ns/ing-6',
+    [ing1, ing2, ing3, ing4, ing5, ing6, ing7],
+    ['ing-ns/ing-6'],
+  ),
+  load(
+    'load implicit group(ing-ns/ing-6) - ing-6 been deleted without finalizer',
+    'ing-ns/ing-6',
+    [ing1, ing2, ing3, ing4, ing5, ing7],
+    [],
+  ),
+  load(
+    'load implicit group(ing-ns/ing-6) - ing-6 been deleted with finalizer',
+    'ing-ns/ing-6',
+    [ing1, ing2, ing3, ing4, ing5, ing6DeletedWithFinalizer, ing7],
+    [],
+    ['ing-ns/ing-6'],
+  ),
+  load(
+    'load implicit group(ing-ns/ing-7) - ing-7 without implicit group finalizer',
+    'ing-ns/ing-7',
+    [ing1, ing2, ing3, ing4, ing5, ing6, ing7],
+    [],
+  ),
+  load(
+    'load implicit group(ing-ns/ing-7) - ing-7 with implicit group finalizer',
+    'ing-ns/ing-7',
+    [ing1, ing2, ing3, ing4, ing5WithImplicitFinalizer, ing6, ing7WithImplicitFinalizer],
+    [],
+    ['ing-ns/ing-7'],
+  ),
+
+  sortCase(
+    'sort implicitly sorted Ingresses',
+    [['ingress-c'], ['ingress-b'], ['ingress-a']],
+    ['ingress-a', 'ingress-b', 'ingress-c'],
+  ),
+  sortCase(
+    'sort explicitly sorted Ingresses',
+    [
+      ['ingress-a', '3'],
+      ['ingress-b', '2'],
+      ['ingress-c', '1'],
+    ],
+    ['ingress-c', 'ingress-b', 'ingress-a'],
+  ),
+  sortCase(
+    'sort explicitly & implicitly sorted Ingresses',
+    [['ingress-a', '1'], ['ingress-b'], ['ingress-c']],
+    ['ingress-b', 'ingress-c', 'ingress-a'],
+  ),
+  sortCase('sort single Ingress', [['ingress']], ['ingress']),
+  {
+    name: 'invalid group order format',
+    source: sortSource,
+    adapted: 'the Ingress LBC sorts is a member of group g',
+    stackId: 'g',
+    objects: cluster({
+      ingresses: [
+        ingress('namespace', 'ingress', { annotations: { 'group.name': 'g', 'group.order': 'x' } }),
+      ],
+    }),
+    lbc: {
+      kind: 'error',
+      lbc: 'failed to load Ingress group order for ingress: namespace/ingress: failed to parse int32 annotation, alb.ingress.kubernetes.io/group.order: x',
+      problems: [/namespace\/ingress: alb\.ingress\.kubernetes\.io\/group\.order: x: expected/],
+    },
+  },
+  sortCase(
+    'two ingress with the same order should be sorted lexically',
+    [
+      ['ingress-b', '42'],
+      ['ingress-a', '42'],
+    ],
+    ['ingress-a', 'ingress-b'],
+  ),
+  sortCase(
+    'negative orders are allow',
+    [
+      ['ingress-b', '0'],
+      ['ingress-a', '-1'],
+    ],
+    ['ingress-a', 'ingress-b'],
+  ),
+
+  groupNameCase('pure lower case letters', 'group'),
+  groupNameCase('pure numbers', '42'),
+  groupNameCase('lower case letters and numbers', 'm00nf1sh'),
+  groupNameCase('lower case letters and numbers and dash', 'group-m00nf1sh'),
+  groupNameCase(
+    'upper case letters',
+    'GROUP',
+    "groupName must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
+  ),
+  groupNameCase('all possible character sets', 'aaaa-.cc-c.c'),
+  groupNameCase(
+    'starting with dash',
+    '-abcdef',
+    "groupName must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
+  ),
+  groupNameCase('63 character length', 'a'.repeat(63)),
+  groupNameCase('64 character length', 'a'.repeat(64), 'groupName must be no more than 63 characters'),
+];
