@@ -30,6 +30,8 @@ export function ruleConditions(
   }
   if (hosts.length > 0) conditions.push({ field: 'host-header', values: hosts });
   if (paths.length > 0) conditions.push({ field: 'path-pattern', values: paths });
-  else if (hosts.length === 0) conditions.push({ field: 'path-pattern', values: ['/*'] });
+  // Only a rule with no condition at all gets `/*`, as the LBC builds it: a header-only rule with five
+  // values is within ALB's limit of five condition values, and an adopted LBC rule stays unchanged.
+  if (conditions.length === 0) conditions.push({ field: 'path-pattern', values: ['/*'] });
   return conditions;
 }

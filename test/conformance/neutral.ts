@@ -11,7 +11,9 @@
  *   id, TargetGroupBindings): Albatross leaves them to the reconciler, so both sides say `discovered`,
  *   `managed`, or name the reference given in the annotation;
  * - targets: LBC registers them through TargetGroupBindings outside the model.
- * A forward to a single target group carries no weight (ALB ignores it).
+ * A forward to a single target group carries no weight (ALB ignores it). Forward targets are the
+ * stack's target groups by resource id, target groups managed elsewhere by ARN, or `name:<name>` (LBC
+ * looks the name up while building, Albatross's reconciler when applying).
  */
 import type { DesiredStack, RuleCondition } from '../../shared/model';
 import { CLUSTER_TAG, RESOURCE_TAG, STACK_TAG } from '../../shared/tags';
@@ -116,7 +118,7 @@ function action(a: DesiredStack['listeners'][number]['defaultAction']): NAction 
             ? t.targetGroup
             : 'externalTargetGroupArn' in t
               ? t.externalTargetGroupArn
-              : t.externalTargetGroupName;
+              : `name:${t.externalTargetGroupName}`;
         return single ? { targetGroup: ref } : { targetGroup: ref, weight: t.weight };
       }),
       stickiness: a.stickiness,

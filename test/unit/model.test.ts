@@ -115,7 +115,7 @@ describe('rule order and priorities', () => {
       [6, 'c.example.com & /g'],
     ]);
   });
-  it('puts annotation conditions first, then host, then path; a rule with neither gets /*', () => {
+  it('puts annotation conditions first, then host, then path; /* only when there is no condition at all', () => {
     const objects = threeMemberGroup({
       members: [{ ns: 'alpha', host: '', paths: [{ path: '', pathType: 'ImplementationSpecific' }] }],
     });
@@ -123,7 +123,6 @@ describe('rule order and priorities', () => {
       '[{"field":"http-header","httpHeaderConfig":{"httpHeaderName":"X-Canary","values":["on"]}}]';
     expect(stackOf(objects).listeners[0]!.rules[0]!.conditions).toEqual([
       { field: 'http-header', httpHeaderName: 'X-Canary', values: ['on'] },
-      { field: 'path-pattern', values: ['/*'] },
     ]);
   });
 });

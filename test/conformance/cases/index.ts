@@ -1,5 +1,6 @@
 /** Every ported case, by LBC source file. */
 import type { ConformanceCase } from '../case';
+import { ENHANCED_BACKEND_CASES } from './enhanced-backend';
 import { GROUP_CASES } from './groups';
 import { LISTENER_RULE_CASES } from './listener-rules';
 import { LOAD_BALANCER_CASES } from './load-balancer';
@@ -17,5 +18,6 @@ export const CASES: ConformanceCase[] = [
   ...TARGET_GROUP_CASES,
   ...LOAD_BALANCER_CASES,
   ...RULE_AND_CERTIFICATE_CASES,
+  ...ENHANCED_BACKEND_CASES,
   ...GROUP_CASES,
 ];
