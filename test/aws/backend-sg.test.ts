@@ -32,6 +32,8 @@ import {
 } from '../../lambda/reconciler/kinds/backend-sg';
 import type { DesiredTargetGroup } from '../../shared/model';
 import { backendSecurityGroupName } from '../../shared/names';
+import { snapshotFor, threeMemberGroup } from '../support/group-fixture';
+import { createLbcStack } from '../support/lbc-stack';
 
 const endpoint = inject('motoEndpoint');
 const CLUSTER = 'sg-cluster';
@@ -559,5 +561,67 @@ describe('release', () => {
     expect(await rulesFrom(node, backend)).toEqual([]);
     expect(await groupExists(backend)).toBe(false);
     expect(await releaseBackendSecurityGroup(context(), vpcId)).toEqual({ outcome: 'absent' });
+  });
+});
+
+describe('an LBC-shaped stack (test support for adoption tests)', () => {
+  it('carries the LBC tags and both security groups, and its target rules need no write from us', async () => {
+    const node = await nodeSecurityGroup();
+    const ids = await nodes(2, [node]);
+    const built = snapshotFor(threeMemberGroup()).stack!;
+    // The fixture's nodes are not moto instances: point the targets at real ones.
+    const stack = {
+      ...built,
+      targetGroups: built.targetGroups.map((tg) => ({
+        ...tg,
+        targets: ids.map((id) => ({ id, port: tg.port })),
+      })),
+    };
+    const subnets = (
+      await c.ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] }))
+    )
+      .Subnets!.slice(0, 2)
+      .map((s) => s.SubnetId!);
+    const cluster = 'test-cluster';
+    const lbc = await createLbcStack(c, {
+      cluster,
+      stack,
+      vpcId,
+      subnetIds: subnets,
+      targetSecurityGroupIds: [node],
+    });
+
+    const { DescribeLoadBalancersCommand, DescribeTagsCommand } = await import(
+      '@aws-sdk/client-elastic-load-balancing-v2'
+    );
+    const lb = (
+      await c.elbv2.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [lbc.loadBalancerArn] }))
+    ).LoadBalancers![0]!;
+    expect(lb.SecurityGroups?.sort()).toEqual(
+      [lbc.managedSecurityGroupId, lbc.backendSecurityGroupId].sort(),
+    );
+    const tags = (
+      await c.elbv2.send(
+        new DescribeTagsCommand({ ResourceArns: [lbc.loadBalancerArn, ...lbc.listenerArns.values()] }),
+      )
+    ).TagDescriptions!.map((d) => Object.fromEntries((d.Tags ?? []).map((t) => [t.Key, t.Value])));
+    for (const t of tags) {
+      expect(t).toMatchObject({ 'elbv2.k8s.aws/cluster': cluster, 'ingress.k8s.aws/stack': 'shop' });
+      expect(t['albatross.dev/digest']).toBeUndefined();
+    }
+    const ports = stack.targetGroups.map((tg) => tg.port).sort();
+    expect(await rulesFrom(node, lbc.backendSecurityGroupId!)).toEqual([managed(ports[0]!, ports.at(-1)!)]);
+
+    const { changes, write } = recorder();
+    const ctx = { clients: c, cluster, write };
+    expect(await ensureBackendSecurityGroup(ctx, vpcId)).toBe(lbc.backendSecurityGroupId);
+    await syncTargetSecurityGroupRules(ctx, {
+      backendSgId: lbc.backendSecurityGroupId!,
+      targetGroups: stack.targetGroups,
+      vpcId,
+      stackId: 'shop',
+      mayRevoke: true,
+    });
+    expect(changes).toEqual([]);
   });
 });
