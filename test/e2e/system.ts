@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { createAwsClients } from '../../aws/clients';
+import { type AwsClients, createAwsClients } from '../../aws/clients';
 import { selfSignedCertificate } from '../../cli/dev/certs';
 import { createHandler } from '../../lambda/handler';
 import { type Pump, startPump } from '../../lambda/local-event-source';
@@ -24,6 +24,8 @@ export interface System {
   caPem: string;
   webhook: Webhook;
   pump: Pump;
+  /** The reconciler's clients (the fault switch is on their ELBv2 client). */
+  clients: AwsClients;
   stop(): Promise<void>;
 }
 
@@ -35,6 +37,8 @@ export interface SystemOptions {
   queueUrl: string;
   resultsQueueUrl: string;
   dir: string;
+  /** Pod readiness gates on, with this many ms between target-health rounds. */
+  readinessGates?: { intervalMs: number };
 }
 
 /** A kubeconfig that authenticates with the ServiceAccount's token, so infra/k8s RBAC is what applies. */
@@ -81,6 +85,9 @@ export async function startSystem(o: SystemOptions): Promise<{ system: System; f
     resultsWaitSeconds: 1,
     leaseNamespace: 'albatross-system',
     log: (line) => process.stderr.write(`[webhook] ${line}\n`),
+    ...(o.readinessGates
+      ? { podReadinessGates: true, readinessIntervalMs: o.readinessGates.intervalMs }
+      : {}),
   });
 
   const faults = faultSwitch();
@@ -101,6 +108,7 @@ export async function startSystem(o: SystemOptions): Promise<{ system: System; f
       caPem: tls.cert,
       webhook,
       pump,
+      clients,
       async stop() {
         await pump.stop();
         await webhook.close();
