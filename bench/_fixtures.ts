@@ -42,6 +42,8 @@ export function bigGroup(members: number, totalPaths: number, group = 'big'): Cl
     ingresses,
     services,
     ingressClasses: [{ metadata: { name: 'alb' }, spec: { controller: 'ingress.k8s.aws/alb' } }],
+    ingressClassParams: [],
+    namespaces: [],
     nodes: Array.from({ length: 3 }, (_, i) => ({
       metadata: { name: `n${i}` },
       spec: { providerID: `aws:///us-east-1a/i-00000000000000${i}` },

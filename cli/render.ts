@@ -43,7 +43,13 @@ export function renderStack(stackId: string, stack: DesiredStack | null): string
     `└─ load balancer ${lb.name} (${lb.scheme}, ${lb.ipAddressType}; subnets ${lb.subnets.kind === 'discover' ? 'discovered' : lb.subnets.refs.map((r) => (r.kind === 'id' ? r.id : r.name)).join(', ')}; security groups ${lb.securityGroups.kind === 'managed' ? `managed ${stack.securityGroup?.name ?? ''}` : lb.securityGroups.refs.map((r) => (r.kind === 'id' ? r.id : r.name)).join(', ')})`,
   ];
   for (const l of stack.listeners) {
-    const tls = l.protocol === 'HTTPS' ? ` [${l.sslPolicy}; certificates ${l.certificateArns.length}]` : '';
+    const certificates = [
+      ...(l.certificateArns.length || !l.discoverCertificatesFor ? [String(l.certificateArns.length)] : []),
+      ...(l.discoverCertificatesFor
+        ? [`discovered at reconcile for ${l.discoverCertificatesFor.join(', ')}`]
+        : []),
+    ].join(' + ');
+    const tls = l.protocol === 'HTTPS' ? ` [${l.sslPolicy}; certificates ${certificates}]` : '';
     lines.push(
       `   ├─ listener ${l.protocol}:${l.port}${tls} default: ${renderAction(l.defaultAction, tgName)}`,
     );

@@ -5,10 +5,18 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import type { V1EndpointSlice, V1Ingress, V1IngressClass, V1Node, V1Service } from '@kubernetes/client-node';
+import type {
+  V1EndpointSlice,
+  V1Ingress,
+  V1IngressClass,
+  V1Namespace,
+  V1Node,
+  V1Service,
+} from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { buildStacks, type StackBuild } from '../shared/build';
 import { type ClusterObjects, emptyClusterObjects } from '../shared/cluster';
+import type { IngressClassParamsObject } from '../shared/ingress-class-params';
 import { API_VERSION, type StackSnapshot, stackDigest } from '../shared/messages';
 import { formatProblem, formatWarning } from '../shared/problems';
 import { UsageError } from './args';
@@ -128,6 +136,12 @@ export function parseManifestFiles(files: readonly ManifestFile[]): {
         return;
       case 'IngressClass':
         objects.ingressClasses.push(o as V1IngressClass);
+        return;
+      case 'IngressClassParams':
+        objects.ingressClassParams.push(o as IngressClassParamsObject);
+        return;
+      case 'Namespace':
+        objects.namespaces.push(o as V1Namespace);
         return;
       case 'Service':
         objects.services.push(o as V1Service);

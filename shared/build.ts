@@ -3,7 +3,6 @@
  * and the admission verdict for one candidate Ingress. Pure: no I/O, no clock, no randomness.
  */
 import type { V1Ingress } from '@kubernetes/client-node';
-import { parseIngressAnnotations } from './annotations/parse';
 import { ANNOTATION_PREFIX, type IngressSettings, type Parsed } from './annotations/types';
 import { buildGroup, conflictProblem, type GroupBuild, type Member } from './builder';
 import { type ClusterIndex, indexCluster } from './builder/cluster-index';
@@ -19,6 +18,8 @@ import {
   stackIdOf,
 } from './groups';
 import { isManagedIngress } from './ingress-class';
+import type { ClassParams } from './ingress-class-params';
+import { classGroupName, ingressConfig } from './ingress-config';
 import type { MemberRef } from './messages';
 import type { DesiredStack } from './model';
 import type { ObjectRef, Problem, Warning } from './problems';
@@ -49,6 +50,7 @@ interface Candidate {
   ingress: V1Ingress;
   ref: ObjectRef;
   parsed: Parsed<IngressSettings>;
+  classParams?: ClassParams;
   group: GroupId;
 }
 
@@ -89,18 +91,24 @@ function collectGroups(objects: ClusterObjects, only?: string): Map<string, Grou
     let activeId: string | undefined;
     if (isManagedIngress(ing, objects.ingressClasses) && !isDeleting(ing)) {
       // Cheap pre-filter when one stack is wanted: the raw group name decides membership.
-      const rawGroup = ing.metadata?.annotations?.[GROUP_NAME_KEY]?.trim();
+      const rawGroup = classGroupName(ing, objects) ?? ing.metadata?.annotations?.[GROUP_NAME_KEY]?.trim();
       const probableId = rawGroup ? rawGroup : `${namespaceOf(ing)}/${nameOf(ing)}`;
       if (
         only === undefined ||
         probableId === only ||
         groupsFromFinalizers(ing).some((g) => stackIdOf(g) === only)
       ) {
-        const parsed = parseIngressAnnotations(ing.metadata?.annotations);
+        const { parsed, classParams } = ingressConfig(ing, objects);
         const group = groupOf(ing, parsed.value);
         activeId = stackIdOf(group);
         if (only === undefined || activeId === only)
-          entry(group).active.push({ ingress: ing, ref: refOf(ing), parsed, group });
+          entry(group).active.push({
+            ingress: ing,
+            ref: refOf(ing),
+            parsed,
+            ...(classParams ? { classParams } : {}),
+            group,
+          });
       }
     }
     for (const g of groupsFromFinalizers(ing)) {
@@ -143,6 +151,7 @@ function buildFromMembers(
     ref: c.ref,
     order: c.parsed.value.groupOrder ?? 0,
     settings: c.parsed.value,
+    ...(c.classParams ? { classParams: c.classParams } : {}),
   }));
   const g = buildGroup(opts.clusterName, gm.group, stackId, members, index);
   const warnings = [...annotationWarnings, ...g.warnings];
@@ -192,7 +201,7 @@ export function validateIngress(
     (i) => !(namespaceOf(i) === self.namespace && nameOf(i) === self.name),
   );
   const withCandidate: ClusterObjects = { ...objects, ingresses: [...others, candidate] };
-  const parsed = parseIngressAnnotations(candidate.metadata?.annotations);
+  const { parsed } = ingressConfig(candidate, withCandidate);
   const stackId = stackIdOf(groupOf(candidate, parsed.value));
   const gm = collectGroups(withCandidate, stackId).get(stackId);
   if (!gm) return { allowed: true, problems: [], warnings: [] };

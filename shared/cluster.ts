@@ -3,14 +3,20 @@ import type {
   V1EndpointSlice,
   V1Ingress,
   V1IngressClass,
+  V1Namespace,
   V1Node,
   V1Pod,
   V1Service,
 } from '@kubernetes/client-node';
+import type { IngressClassParamsObject } from './ingress-class-params';
 
 export interface ClusterObjects {
   ingresses: V1Ingress[];
   ingressClasses: V1IngressClass[];
+  /** `elbv2.k8s.aws/v1beta1` IngressClassParams (cluster-scoped), referenced by IngressClasses. */
+  ingressClassParams: IngressClassParamsObject[];
+  /** Read for their labels only: an IngressClassParams' namespaceSelector matches them. */
+  namespaces: V1Namespace[];
   services: V1Service[];
   nodes: V1Node[];
   endpointSlices: V1EndpointSlice[];
@@ -24,6 +30,8 @@ export interface ClusterObjects {
 export const emptyClusterObjects = (): ClusterObjects => ({
   ingresses: [],
   ingressClasses: [],
+  ingressClassParams: [],
+  namespaces: [],
   services: [],
   nodes: [],
   endpointSlices: [],

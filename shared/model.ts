@@ -138,8 +138,11 @@ export const DesiredListener = z.object({
   /** HTTPS only: first is the default certificate, all of them go to the SNI list. */
   certificateArns: z.array(z.string()),
   /**
-   * HTTPS only, and only when `certificateArns` is empty: the hosts (TLS hosts, else rule hosts) whose
-   * issued ACM certificates the reconciler finds and attaches, as the LBC's certificate discovery does.
+   * HTTPS only: the hosts (rule hosts and TLS hosts of the members on this port that name no
+   * certificate, sorted) whose issued ACM certificates the reconciler finds and attaches, as the LBC's
+   * certificate discovery does. When `certificateArns` is empty the lowest discovered ARN is the default
+   * certificate; else the discovered ones join the SNI list after the explicit ones. A host with no
+   * matching certificate fails the reconcile.
    */
   discoverCertificatesFor: z.array(z.string()).min(1).optional(),
   /** HTTPS only. */

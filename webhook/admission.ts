@@ -4,11 +4,11 @@
  */
 import type { V1Ingress } from '@kubernetes/client-node';
 import * as z from 'zod';
-import { parseIngressAnnotations } from '../shared/annotations/parse';
 import { type BuildOptions, validateIngress } from '../shared/build';
 import type { ClusterObjects } from '../shared/cluster';
 import { finalizerOf, groupOf, isDeleting } from '../shared/groups';
 import { isManagedIngress } from '../shared/ingress-class';
+import { ingressConfig } from '../shared/ingress-config';
 import { formatProblem, formatWarning, type Problem } from '../shared/problems';
 
 export const AdmissionReviewRequest = z.object({
@@ -118,7 +118,8 @@ export function mutate(review: AdmissionReviewRequest, objects: ClusterObjects):
     ...ing,
     metadata: { ...ing.metadata, namespace: ing.metadata?.namespace ?? req.namespace },
   };
-  const finalizer = finalizerOf(groupOf(named, parseIngressAnnotations(ing.metadata?.annotations).value));
+  // The group (so the finalizer) may come from the class's IngressClassParams.
+  const finalizer = finalizerOf(groupOf(named, ingressConfig(named, objects).parsed.value));
   const current = ing.metadata?.finalizers;
   if (current?.includes(finalizer)) return { review: wrap({ uid: req.uid, allowed: true }) };
   const patch = current

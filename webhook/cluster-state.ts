@@ -6,7 +6,15 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { ClusterObjects } from '../shared/cluster';
 
-export type WatchedKind = 'Ingress' | 'IngressClass' | 'Service' | 'Node' | 'EndpointSlice' | 'Pod';
+export type WatchedKind =
+  | 'Ingress'
+  | 'IngressClass'
+  | 'IngressClassParams'
+  | 'Namespace'
+  | 'Service'
+  | 'Node'
+  | 'EndpointSlice'
+  | 'Pod';
 
 export interface ClusterChange {
   kind: WatchedKind;
@@ -29,6 +37,8 @@ export interface ClusterState {
 export const KIND_TO_FIELD = {
   Ingress: 'ingresses',
   IngressClass: 'ingressClasses',
+  IngressClassParams: 'ingressClassParams',
+  Namespace: 'namespaces',
   Service: 'services',
   Node: 'nodes',
   EndpointSlice: 'endpointSlices',
@@ -81,6 +91,8 @@ export class ObjectStore {
     return {
       ingresses: list('Ingress'),
       ingressClasses: list('IngressClass'),
+      ingressClassParams: list('IngressClassParams'),
+      namespaces: list('Namespace'),
       services: list('Service'),
       nodes: list('Node'),
       endpointSlices: list('EndpointSlice'),

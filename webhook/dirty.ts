@@ -7,6 +7,7 @@ import { ANNOTATION_PREFIX } from '../shared/annotations/types';
 import { instanceIdOfEligibleNode } from '../shared/builder/cluster-index';
 import type { ClusterObjects } from '../shared/cluster';
 import { groupsFromFinalizers, nameOf, namespaceOf, stackIdOf } from '../shared/groups';
+import { classGroupName } from '../shared/ingress-config';
 import { isTargetWhileGated } from '../shared/readiness-gates';
 import type { ClusterChange } from './cluster-state';
 
@@ -14,9 +15,13 @@ const GROUP = `${ANNOTATION_PREFIX}group.name`;
 const TARGET_TYPE = `${ANNOTATION_PREFIX}target-type`;
 const ACTION_PREFIX = `${ANNOTATION_PREFIX}actions.`;
 
-/** The stack an Ingress is (or would be) an active member of, plus those its finalizers name. */
-export function stacksOfIngress(ing: V1Ingress): string[] {
-  const group = ing.metadata?.annotations?.[GROUP]?.trim();
+/**
+ * The stack an Ingress is (or would be) an active member of, plus those its finalizers name. With the
+ * cluster objects, a group its IngressClassParams imposes wins over its annotation.
+ */
+export function stacksOfIngress(ing: V1Ingress, objects?: ClusterObjects): string[] {
+  const group =
+    (objects ? classGroupName(ing, objects) : undefined) ?? ing.metadata?.annotations?.[GROUP]?.trim();
   const own = group ? group : `${namespaceOf(ing)}/${nameOf(ing)}`;
   return [own, ...groupsFromFinalizers(ing).map(stackIdOf)];
 }
@@ -37,18 +42,18 @@ export function servicesOfIngress(ing: V1Ingress): Set<string> {
 function stacksUsingService(objects: ClusterObjects, namespace: string, name: string): string[] {
   return objects.ingresses
     .filter((i) => namespaceOf(i) === namespace && servicesOfIngress(i).has(name))
-    .flatMap(stacksOfIngress);
+    .flatMap((i) => stacksOfIngress(i, objects));
 }
 
-const allStacks = (objects: ClusterObjects) => objects.ingresses.flatMap(stacksOfIngress);
+const allStacks = (objects: ClusterObjects) => objects.ingresses.flatMap((i) => stacksOfIngress(i, objects));
 
 export function affectedStacks(change: ClusterChange, objects: ClusterObjects): Set<string> {
   const o = change.object as KubernetesObject;
   switch (change.kind) {
     case 'Ingress':
       return new Set([
-        ...stacksOfIngress(o as V1Ingress),
-        ...(change.old ? stacksOfIngress(change.old as V1Ingress) : []),
+        ...stacksOfIngress(o as V1Ingress, objects),
+        ...(change.old ? stacksOfIngress(change.old as V1Ingress, objects) : []),
       ]);
     case 'Service':
       return new Set(stacksUsingService(objects, o.metadata?.namespace ?? 'default', o.metadata?.name ?? ''));
@@ -65,11 +70,21 @@ export function affectedStacks(change: ClusterChange, objects: ClusterObjects): 
       return new Set(
         objects.ingresses
           .filter((i) => i.metadata?.annotations?.[TARGET_TYPE] !== 'ip')
-          .flatMap(stacksOfIngress),
+          .flatMap((i) => stacksOfIngress(i, objects)),
       );
     }
     case 'IngressClass':
+    case 'IngressClassParams':
       return new Set(allStacks(objects));
+    case 'Namespace': {
+      // Only labels matter (a namespaceSelector may now select it, or no longer).
+      const labels = (x?: KubernetesObject) => JSON.stringify(x?.metadata?.labels ?? {});
+      if (change.type === 'update' && labels(change.old) === labels(o)) return new Set();
+      const ns = o.metadata?.name ?? '';
+      return new Set(
+        objects.ingresses.filter((i) => namespaceOf(i) === ns).flatMap((i) => stacksOfIngress(i, objects)),
+      );
+    }
     case 'Pod':
       return stacksOfGatedPod(change, objects);
   }

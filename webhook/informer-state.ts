@@ -1,6 +1,7 @@
 /** ClusterState from informers on the API server (production and the e2e suite). */
 import {
   CoreV1Api,
+  CustomObjectsApi,
   DiscoveryV1Api,
   type Informer,
   type KubeConfig,
@@ -14,12 +15,23 @@ import { GatedPodWatch } from './pod-readiness/pod-watch';
 interface Source {
   kind: WatchedKind;
   informer: Informer<KubernetesObject>;
+  /**
+   * A kind whose CRD may not be installed (IngressClassParams): when the API server does not know it,
+   * it is watched as empty (listed, no informer) rather than keeping the webhook unready.
+   */
+  probe?: () => Promise<boolean>;
 }
+
+const PARAMS = { group: 'elbv2.k8s.aws', version: 'v1beta1', plural: 'ingressclassparams' } as const;
+
+const isNotFound = (err: unknown) =>
+  (err as { code?: number })?.code === 404 || (err as { statusCode?: number })?.statusCode === 404;
 
 export class InformerClusterState implements ClusterState {
   private readonly store = new ObjectStore();
   private readonly sources: Source[];
   private readonly listed = new Set<WatchedKind>();
+  private readonly skipped = new Set<WatchedKind>();
   private stopped = false;
   /** Present when readiness gates are on: pods of labelled namespaces. */
   readonly gatedPods?: GatedPodWatch;
@@ -32,9 +44,14 @@ export class InformerClusterState implements ClusterState {
     const core = kc.makeApiClient(CoreV1Api);
     const net = kc.makeApiClient(NetworkingV1Api);
     const disc = kc.makeApiClient(DiscoveryV1Api);
+    const custom = kc.makeApiClient(CustomObjectsApi);
+    const listParams = async () =>
+      (await custom.listClusterCustomObject(PARAMS)) as { items: KubernetesObject[] };
     const defs: [WatchedKind, string, () => Promise<{ items: KubernetesObject[] }>][] = [
       ['Ingress', '/apis/networking.k8s.io/v1/ingresses', () => net.listIngressForAllNamespaces()],
       ['IngressClass', '/apis/networking.k8s.io/v1/ingressclasses', () => net.listIngressClass()],
+      ['IngressClassParams', `/apis/${PARAMS.group}/${PARAMS.version}/${PARAMS.plural}`, listParams],
+      ['Namespace', '/api/v1/namespaces', () => core.listNamespace()],
       ['Service', '/api/v1/services', () => core.listServiceForAllNamespaces()],
       ['Node', '/api/v1/nodes', () => core.listNode()],
       [
@@ -60,7 +77,23 @@ export class InformerClusterState implements ClusterState {
           if (!this.stopped) void informer.start().catch((e) => onError(kind, e));
         }, 2000).unref();
       });
-      return { kind, informer };
+      if (kind !== 'IngressClassParams') return { kind, informer };
+      const probe = async () => {
+        try {
+          await listParams();
+          return true;
+        } catch (err) {
+          if (!isNotFound(err)) throw err;
+          onError(
+            kind,
+            new Error(
+              `${PARAMS.plural}.${PARAMS.group} is not installed: IngressClassParams are ignored until the CRD is applied and the webhook restarted`,
+            ),
+          );
+          return false;
+        }
+      };
+      return { kind, informer, probe };
     });
     if (opts.podReadinessGates) {
       this.gatedPods = new GatedPodWatch(
@@ -81,10 +114,21 @@ export class InformerClusterState implements ClusterState {
     return this.listed.size === this.sources.length && (this.gatedPods?.synced() ?? true);
   }
   async start(): Promise<void> {
-    await Promise.all([...this.sources.map((s) => s.informer.start()), this.gatedPods?.start()]);
+    const start = async (s: Source) => {
+      if (s.probe && !(await s.probe())) {
+        this.skipped.add(s.kind);
+        this.listed.add(s.kind);
+        return;
+      }
+      await s.informer.start();
+    };
+    await Promise.all([...this.sources.map(start), this.gatedPods?.start()]);
   }
   async stop(): Promise<void> {
     this.stopped = true;
-    await Promise.all([...this.sources.map((s) => s.informer.stop()), this.gatedPods?.stop()]);
+    await Promise.all([
+      ...this.sources.filter((s) => !this.skipped.has(s.kind)).map((s) => s.informer.stop()),
+      this.gatedPods?.stop(),
+    ]);
   }
 }

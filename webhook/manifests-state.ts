@@ -13,6 +13,12 @@ import {
 } from './cluster-state';
 
 const MANIFEST = new Set(['.yaml', '.yml', '.json']);
+const CLUSTER_SCOPED: ReadonlySet<string> = new Set([
+  'Node',
+  'IngressClass',
+  'IngressClassParams',
+  'Namespace',
+]);
 
 async function listFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
@@ -89,7 +95,7 @@ export class ManifestsClusterState implements ClusterState {
               : [];
         for (const raw of items) {
           if (!raw?.kind || !(raw.kind in KIND_TO_FIELD) || !raw.metadata?.name) continue;
-          const clusterScoped = raw.kind === 'Node' || raw.kind === 'IngressClass';
+          const clusterScoped = CLUSTER_SCOPED.has(raw.kind);
           const o = clusterScoped
             ? raw
             : { ...raw, metadata: { ...raw.metadata, namespace: raw.metadata.namespace ?? 'default' } };

@@ -4,7 +4,8 @@
  * are found). Exit 1 on any denial or unreadable input.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { validateIngress } from '../../shared/build';
+import { type BuildOptions, buildStacks, validateIngress } from '../../shared/build';
+import type { ClusterObjects } from '../../shared/cluster';
 import { isManagedIngress } from '../../shared/ingress-class';
 import { formatProblem, formatWarning, type Problem } from '../../shared/problems';
 import { parseCommandArgs, UsageError } from '../args';
@@ -50,6 +51,7 @@ export const command: Command = {
       warnings.push(...v.warnings.map(formatWarning));
     }
     const ok = problems.length === 0 && inputProblems.length === 0;
+    const notes = ok ? discoveryNotes(parsed.objects, opts) : [];
     if (common.json) {
       process.stdout.write(
         `${JSON.stringify(
@@ -69,6 +71,7 @@ export const command: Command = {
               })),
             ],
             warnings,
+            notes,
           },
           null,
           2,
@@ -78,6 +81,7 @@ export const command: Command = {
       for (const p of inputProblems) process.stdout.write(`${p}\n`);
       for (const p of problems) process.stdout.write(`${formatProblem(p)}\n`);
       for (const w of warnings) process.stdout.write(`warning: ${w}\n`);
+      for (const n of notes) process.stdout.write(`note: ${n}\n`);
       const denied = new Set(problems.map((p) => `${p.object.namespace}/${p.object.name}`)).size;
       process.stdout.write(
         ok
@@ -96,3 +100,18 @@ export const command: Command = {
     return ok ? 0 : 1;
   },
 };
+
+/** What offline validation cannot check: certificates found in ACM by host when the reconciler runs. */
+function discoveryNotes(objects: ClusterObjects, opts: BuildOptions): string[] {
+  const notes: string[] = [];
+  for (const b of buildStacks(objects, opts)) {
+    if (!b.result.ok || !b.result.stack) continue;
+    for (const l of b.result.stack.listeners) {
+      if (l.discoverCertificatesFor)
+        notes.push(
+          `stack ${b.stackId}: HTTPS listener ${l.port}: certificates discovered at reconcile (issued ACM certificates for ${l.discoverCertificatesFor.join(', ')})`,
+        );
+    }
+  }
+  return notes;
+}

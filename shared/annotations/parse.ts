@@ -131,39 +131,62 @@ function checkHealthcheckTiming(
 const INGRESS_LOCATIONS: ReadonlySet<Location> = new Set(['ingress', 'backend']);
 const SERVICE_LOCATIONS: ReadonlySet<Location> = new Set(['backend']);
 
-export function parseIngressAnnotations(
+/** Annotations alone, before an IngressClassParams is laid over them; see `checkIngressSettings`. */
+export function parseIngressAnnotationValues(
   annotations: Record<string, string> | undefined,
 ): Parsed<IngressSettings> {
-  const parsed = parseInto(annotations, INGRESS_LOCATIONS, 'Ingress');
-  const { value, problems, warnings } = parsed;
-  const key = (k: string) => `${ANNOTATION_PREFIX}${k}`;
+  return parseInto(annotations, INGRESS_LOCATIONS, 'Ingress');
+}
 
+/**
+ * Checks across settings of one Ingress, once the class's settings are in: ssl-redirect must be one of
+ * its HTTPS listen ports. `fieldOf` names where a setting came from (an annotation, or the class).
+ */
+export function checkIngressSettings(
+  value: IngressSettings,
+  annotations: Record<string, string> | undefined,
+  fieldOf: (setting: 'sslRedirect', annotation: string) => string = (_s, a) => a,
+): { problems: FieldProblem[]; warnings: string[] } {
+  const problems: FieldProblem[] = [];
+  const warnings: string[] = [];
   if (value.sslRedirect !== undefined) {
+    const annotation = `${ANNOTATION_PREFIX}ssl-redirect`;
     const ports = value.listenPorts ?? [
       value.certificateArns?.length ? { protocol: 'HTTPS', port: 443 } : { protocol: 'HTTP', port: 80 },
     ];
     const https = ports.filter((p) => p.protocol === 'HTTPS').map((p) => p.port);
     if (!https.includes(value.sslRedirect)) {
       problems.push({
-        field: key('ssl-redirect'),
-        value: annotations?.[key('ssl-redirect')] ?? String(value.sslRedirect),
+        field: fieldOf('sslRedirect', annotation),
+        value: annotations?.[annotation] ?? String(value.sslRedirect),
         expected: https.length
           ? `one of the HTTPS listen ports (${https.join(', ')})`
           : 'an HTTPS listen port, but listen-ports has none',
       });
     }
   }
-  if (value.listenPorts?.some((p) => p.protocol === 'HTTPS') && !value.certificateArns?.length) {
-    problems.push({
-      field: key('certificate-arn'),
-      value: annotations?.[key('certificate-arn')] ?? '',
-      expected: 'at least one ACM certificate ARN, because listen-ports has an HTTPS port',
-    });
-  }
   if (value.securityGroups !== undefined && value.inboundCidrs !== undefined) {
-    warnings.push(`${key('inbound-cidrs')} is ignored because ${key('security-groups')} is set`);
+    warnings.push(
+      `${ANNOTATION_PREFIX}inbound-cidrs is ignored because ${ANNOTATION_PREFIX}security-groups is set`,
+    );
   }
-  return { value, problems, warnings };
+  return { problems, warnings };
+}
+
+/**
+ * An Ingress's annotations with their cross-checks. An HTTPS listen port without certificate-arn is
+ * not a problem: its certificates are discovered from the Ingress's hosts, as the LBC does.
+ */
+export function parseIngressAnnotations(
+  annotations: Record<string, string> | undefined,
+): Parsed<IngressSettings> {
+  const { value, problems, warnings } = parseIngressAnnotationValues(annotations);
+  const checked = checkIngressSettings(value, annotations);
+  return {
+    value,
+    problems: [...problems, ...checked.problems],
+    warnings: [...warnings, ...checked.warnings],
+  };
 }
 
 export function parseServiceAnnotations(

@@ -43,6 +43,7 @@ function targetGroupFor(
       ingressNamespace: m.ref.namespace,
       ingressName: m.ref.name,
       ingressSettings: m.settings,
+      ...(m.classParams ? { classSettings: m.classParams.settings } : {}),
       service: svc,
       portAsWritten,
     },

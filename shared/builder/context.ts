@@ -6,6 +6,7 @@
 import type { V1Ingress } from '@kubernetes/client-node';
 import type { IngressSettings } from '../annotations/types';
 import type { GroupId } from '../groups';
+import type { ClassParams } from '../ingress-class-params';
 import type { DesiredStack, DesiredTargetGroup } from '../model';
 import type { ObjectRef, Problem, Warning } from '../problems';
 import type { ClusterIndex } from './cluster-index';
@@ -14,7 +15,10 @@ export interface Member {
   ingress: V1Ingress;
   ref: ObjectRef;
   order: number;
+  /** Annotations with the class's IngressClassParams laid over them (shared/ingress-config.ts). */
   settings: IngressSettings;
+  /** The class's params: its targetType and tags also win over Service annotations; messages name it. */
+  classParams?: ClassParams;
 }
 
 /** Two members disagree; reported on whichever side the caller is looking from. */

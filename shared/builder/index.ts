@@ -74,6 +74,7 @@ function buildListeners(
       port: plan.port,
       protocol: plan.protocol,
       certificateArns: https ? plan.certificates : [],
+      ...(https && plan.discoverFor.length > 0 ? { discoverCertificatesFor: plan.discoverFor } : {}),
       ...(https ? { sslPolicy: plan.sslPolicy?.v ?? DEFAULT_SSL_POLICY } : {}),
       defaultAction: action,
       rules: numberRules(ctx, plan.port, ruleDrafts, settings.userTags),

@@ -3,10 +3,11 @@
  * SSL policy and inbound CIDRs, and the members on it; then each port's default action.
  */
 import type { IngressSettings, ListenPort } from '../annotations/types';
+import { certificateDiscoveryHosts } from '../certificate-match';
 import type { Action, Protocol } from '../model';
 import { backendAction, NOT_FOUND } from './actions';
 import type { BuildContext, Member } from './context';
-import { annotationKey, type GroupSettings, sortedSet } from './members';
+import { annotationKey, type GroupSettings, sortedSet, sourceNote } from './members';
 
 export const DEFAULT_SSL_POLICY = 'ELBSecurityPolicy-2016-08';
 
@@ -16,6 +17,11 @@ export interface PortPlan {
   /** The member that first listed the port: owns its protocol. */
   owner: Member;
   certificates: string[];
+  /**
+   * Hosts of the members on this HTTPS port that name no certificate: the reconciler discovers their
+   * ACM certificates, as the LBC does. Sorted, deduplicated.
+   */
+  discoverFor: string[];
   sslPolicy?: { m: Member; v: string };
   cidrs?: { m: Member; v: string[] };
   /** In member order. */
@@ -41,7 +47,14 @@ export function planPorts(ctx: BuildContext): PortPlan[] {
     for (const lp of effectiveListenPorts(m.settings)) {
       let plan = ports.get(lp.port);
       if (!plan) {
-        plan = { port: lp.port, protocol: lp.protocol, owner: m, certificates: [], members: [] };
+        plan = {
+          port: lp.port,
+          protocol: lp.protocol,
+          owner: m,
+          certificates: [],
+          discoverFor: [],
+          members: [],
+        };
         ports.set(lp.port, plan);
       } else if (plan.protocol !== lp.protocol) {
         conflict('listen-ports', plan.owner, `${plan.protocol}:${lp.port}`, m, `${lp.protocol}:${lp.port}`);
@@ -51,6 +64,10 @@ export function planPorts(ctx: BuildContext): PortPlan[] {
       if (lp.protocol === 'HTTPS') {
         for (const c of m.settings.certificateArns ?? [])
           if (!plan.certificates.includes(c)) plan.certificates.push(c);
+        if (!m.settings.certificateArns?.length) {
+          const hosts = new Set([...plan.discoverFor, ...certificateDiscoveryHosts(m.ingress)]);
+          plan.discoverFor = [...hosts].sort();
+        }
         const pol = m.settings.sslPolicy;
         if (pol !== undefined) {
           if (!plan.sslPolicy) plan.sslPolicy = { m, v: pol };
@@ -58,9 +75,9 @@ export function planPorts(ctx: BuildContext): PortPlan[] {
             conflict(
               'ssl-policy',
               plan.sslPolicy.m,
-              `${plan.sslPolicy.v} on port ${lp.port}`,
+              `${plan.sslPolicy.v} on port ${lp.port}${sourceNote(plan.sslPolicy.m, 'sslPolicy')}`,
               m,
-              `${pol} on port ${lp.port}`,
+              `${pol} on port ${lp.port}${sourceNote(m, 'sslPolicy')}`,
             );
         }
       }
@@ -71,9 +88,9 @@ export function planPorts(ctx: BuildContext): PortPlan[] {
           conflict(
             'inbound-cidrs',
             plan.cidrs.m,
-            `${plan.cidrs.v.join(',')} on port ${lp.port}`,
+            `${plan.cidrs.v.join(',')} on port ${lp.port}${sourceNote(plan.cidrs.m, 'inboundCidrs')}`,
             m,
-            `${cidrs.join(',')} on port ${lp.port}`,
+            `${cidrs.join(',')} on port ${lp.port}${sourceNote(m, 'inboundCidrs')}`,
           );
       }
     }
@@ -118,13 +135,13 @@ export function defaultAction(ctx: BuildContext, plan: PortPlan, settings: Group
     : NOT_FOUND;
 }
 
-/** An HTTPS listener with no certificate at all cannot be created. */
+/** An HTTPS listener with neither a certificate nor a host to discover one for cannot be created. */
 export function checkCertificates(ctx: BuildContext, plan: PortPlan): void {
-  if (plan.protocol !== 'HTTPS' || plan.certificates.length > 0) return;
+  if (plan.protocol !== 'HTTPS' || plan.certificates.length > 0 || plan.discoverFor.length > 0) return;
   ctx.findings.problem({
     object: plan.owner.ref,
     field: annotationKey('certificate-arn'),
     value: '',
-    expected: `a certificate for HTTPS listener ${plan.port}`,
+    expected: `a certificate ARN for HTTPS listener ${plan.port}, or hosts (spec.tls[].hosts, spec.rules[].host) to discover its ACM certificates for`,
   });
 }

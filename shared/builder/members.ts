@@ -3,6 +3,7 @@
  * owns it, and a member that sets a different value is in conflict with that owner.
  */
 import { ANNOTATION_PREFIX } from '../annotations/types';
+import type { ClassSettingKey } from '../ingress-class-params';
 import type { IpAddressType, Scheme, Tags } from '../model';
 import type { FieldProblem, ObjectRef, Problem } from '../problems';
 import type { BuildContext, Conflict, Member } from './context';
@@ -22,9 +23,20 @@ export interface GroupSettings {
 export const annotationKey = (k: string) => `${ANNOTATION_PREFIX}${k}`;
 export const sortedSet = (xs: readonly string[]) => [...new Set(xs)].sort().join(',');
 
+/** A member's setting, and where it came from when its class's IngressClassParams set it. */
+function fromMember<K extends ClassSettingKey>(key: K) {
+  return (m: Member) => m.settings[key];
+}
+/** ` (IngressClassParams <name> spec.<field>)` when the value is the class's, so a conflict names it. */
+export function sourceNote(m: Member, key: ClassSettingKey | undefined): string {
+  const source = key ? m.classParams?.sources[key] : undefined;
+  return source ? ` (${source})` : '';
+}
+
 function agree<T>(
   ctx: BuildContext,
   field: string,
+  key: ClassSettingKey,
   pick: (m: Member) => T | undefined,
   show: (v: T) => string,
   same = (x: T, y: T) => show(x) === show(y),
@@ -38,8 +50,8 @@ function agree<T>(
       ctx.findings.conflict({
         field,
         group: ctx.stackId,
-        a: { ref: owner.m.ref, value: show(owner.v) },
-        b: { ref: m.ref, value: show(v) },
+        a: { ref: owner.m.ref, value: `${show(owner.v)}${sourceNote(owner.m, key)}` },
+        b: { ref: m.ref, value: `${show(v)}${sourceNote(m, key)}` },
       });
     }
   }
@@ -50,8 +62,9 @@ function agree<T>(
 function mergeMap(
   ctx: BuildContext,
   field: string,
-  pick: (m: Member) => Record<string, string> | undefined,
+  key: 'tags' | 'loadBalancerAttributes',
 ): Record<string, string> {
+  const pick = (m: Member) => m.settings[key];
   const out: Record<string, string> = {};
   const owners = new Map<string, Member>();
   for (const m of ctx.members) {
@@ -64,8 +77,8 @@ function mergeMap(
         ctx.findings.conflict({
           field,
           group: ctx.stackId,
-          a: { ref: prev.ref, value: `${k}=${out[k]}` },
-          b: { ref: m.ref, value: `${k}=${v}` },
+          a: { ref: prev.ref, value: `${k}=${out[k]}${sourceNote(prev, key)}` },
+          b: { ref: m.ref, value: `${k}=${v}${sourceNote(m, key)}` },
         });
       }
     }
@@ -77,26 +90,30 @@ export function mergeGroupSettings(ctx: BuildContext): GroupSettings {
   const key = annotationKey;
   const list = (v: string[]) => v.join(',');
   return {
-    scheme: agree(ctx, key('scheme'), (m) => m.settings.scheme, String) ?? 'internal',
-    ipAddressType: agree(ctx, key('ip-address-type'), (m) => m.settings.ipAddressType, String) ?? 'ipv4',
-    loadBalancerName: agree(ctx, key('load-balancer-name'), (m) => m.settings.loadBalancerName, String),
+    scheme: agree(ctx, key('scheme'), 'scheme', fromMember('scheme'), String) ?? 'internal',
+    ipAddressType:
+      agree(ctx, key('ip-address-type'), 'ipAddressType', fromMember('ipAddressType'), String) ?? 'ipv4',
+    loadBalancerName: agree(
+      ctx,
+      key('load-balancer-name'),
+      'loadBalancerName',
+      fromMember('loadBalancerName'),
+      String,
+    ),
     subnets: agree(
       ctx,
       key('subnets'),
-      (m) => m.settings.subnets,
+      'subnets',
+      fromMember('subnets'),
       list,
       (x, y) => sortedSet(x) === sortedSet(y),
     ),
     // Order matters for security groups only in how the user wrote them; any difference is a conflict.
-    securityGroups: agree(ctx, key('security-groups'), (m) => m.settings.securityGroups, list),
-    sslRedirect: agree(ctx, key('ssl-redirect'), (m) => m.settings.sslRedirect, String),
-    wafv2AclArn: agree(ctx, key('wafv2-acl-arn'), (m) => m.settings.wafv2AclArn, String),
-    userTags: mergeMap(ctx, key('tags'), (m) => m.settings.tags),
-    loadBalancerAttributes: mergeMap(
-      ctx,
-      key('load-balancer-attributes'),
-      (m) => m.settings.loadBalancerAttributes,
-    ),
+    securityGroups: agree(ctx, key('security-groups'), 'securityGroups', fromMember('securityGroups'), list),
+    sslRedirect: agree(ctx, key('ssl-redirect'), 'sslRedirect', fromMember('sslRedirect'), String),
+    wafv2AclArn: agree(ctx, key('wafv2-acl-arn'), 'wafv2AclArn', fromMember('wafv2AclArn'), String),
+    userTags: mergeMap(ctx, key('tags'), 'tags'),
+    loadBalancerAttributes: mergeMap(ctx, key('load-balancer-attributes'), 'loadBalancerAttributes'),
   };
 }
 

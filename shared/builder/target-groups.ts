@@ -17,6 +17,8 @@ export interface TargetGroupRequest {
   ingressNamespace: string;
   ingressName: string;
   ingressSettings: BackendSettings;
+  /** The Ingress class's IngressClassParams settings: targetType and tags win even over the Service. */
+  classSettings?: Pick<BackendSettings, 'targetType' | 'tags'>;
   service: V1Service;
   /** The Service port as the Ingress wrote it: a number as its decimal string, or the port's name. */
   portAsWritten: string;
@@ -48,6 +50,16 @@ function layered(ingress: BackendSettings, service: BackendSettings): BackendSet
   return out;
 }
 
+/** As the LBC: a class's targetType replaces the Service's; its tags win key by key. */
+function withClass(s: BackendSettings, cls: TargetGroupRequest['classSettings']): BackendSettings {
+  if (!cls) return s;
+  return {
+    ...s,
+    ...(cls.targetType ? { targetType: cls.targetType } : {}),
+    ...(cls.tags ? { tags: { ...s.tags, ...cls.tags } } : {}),
+  };
+}
+
 export function buildTargetGroup(req: TargetGroupRequest, index: ClusterIndex): TargetGroupResult {
   const { service } = req;
   const svcPort = findServicePort(service, req.portAsWritten);
@@ -56,7 +68,7 @@ export function buildTargetGroup(req: TargetGroupRequest, index: ClusterIndex): 
   if (svcSettings.problems.length > 0)
     return { ok: false, problems: [], serviceProblems: svcSettings.problems };
 
-  const s = layered(req.ingressSettings, svcSettings.value);
+  const s = withClass(layered(req.ingressSettings, svcSettings.value), req.classSettings);
   const problems: FieldProblem[] = [];
   const targetType = s.targetType ?? 'instance';
   const protocol = s.backendProtocol ?? 'HTTP';

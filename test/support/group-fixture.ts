@@ -116,6 +116,8 @@ export function threeMemberGroup(
         spec: { controller: 'ingress.k8s.aws/alb' },
       },
     ],
+    ingressClassParams: [],
+    namespaces: [],
     ingresses: members.map((m) => ingress(m, 'shop', over.shared)),
     services: NAMESPACES.map((ns, i) => service(ns, 30080 + i, over.serviceType ?? 'NodePort')),
     nodes: [node(1), node(2)],

@@ -187,6 +187,8 @@ describe('infra/k8s', () => {
       expect(verbsFor(rules, 'networking.k8s.io', 'ingressclasses')).toEqual(['get', 'list', 'watch']);
       expect(verbsFor(rules, '', 'services')).toEqual(['get', 'list', 'watch']);
       expect(verbsFor(rules, '', 'nodes')).toEqual(['get', 'list', 'watch']);
+      expect(verbsFor(rules, '', 'namespaces')).toEqual(['get', 'list', 'watch']);
+      expect(verbsFor(rules, 'elbv2.k8s.aws', 'ingressclassparams')).toEqual(['get', 'list', 'watch']);
       expect(verbsFor(rules, 'discovery.k8s.io', 'endpointslices')).toEqual(['get', 'list', 'watch']);
       expect(verbsFor(rules, '', 'events')).toEqual(['create', 'patch']);
       expect(verbsFor(rules, 'events.k8s.io', 'events')).toEqual(['create', 'patch']);
@@ -203,6 +205,8 @@ describe('infra/k8s', () => {
           'networking.k8s.io/ingressclasses',
           '/services',
           '/nodes',
+          '/namespaces',
+          'elbv2.k8s.aws/ingressclassparams',
           'discovery.k8s.io/endpointslices',
           '/events',
           'events.k8s.io/events',
