@@ -187,7 +187,6 @@ describe('infra/k8s', () => {
       expect(verbsFor(rules, 'networking.k8s.io', 'ingressclasses')).toEqual(['get', 'list', 'watch']);
       expect(verbsFor(rules, '', 'services')).toEqual(['get', 'list', 'watch']);
       expect(verbsFor(rules, '', 'nodes')).toEqual(['get', 'list', 'watch']);
-      expect(verbsFor(rules, '', 'namespaces')).toEqual(['get', 'list', 'watch']);
       expect(verbsFor(rules, 'elbv2.k8s.aws', 'ingressclassparams')).toEqual(['get', 'list', 'watch']);
       expect(verbsFor(rules, 'discovery.k8s.io', 'endpointslices')).toEqual(['get', 'list', 'watch']);
       expect(verbsFor(rules, '', 'events')).toEqual(['create', 'patch']);
@@ -205,7 +204,6 @@ describe('infra/k8s', () => {
           'networking.k8s.io/ingressclasses',
           '/services',
           '/nodes',
-          '/namespaces',
           'elbv2.k8s.aws/ingressclassparams',
           'discovery.k8s.io/endpointslices',
           '/events',
