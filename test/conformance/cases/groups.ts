@@ -128,7 +128,75 @@ function groupNameCase(name: string, groupName: string, lbcError?: string): Conf
   };
 }
 
+const classifySource = `${file}: Test_defaultGroupLoader_classifyIngress`;
+/** Is `ing-ns/ing-name` ours? As the members of its implicit group: itself, or nobody. */
+function classify(
+  name: string,
+  o: { legacyClass?: string; className?: string; controller?: string },
+  ours: boolean,
+): ConformanceCase {
+  const ing = ingress('ing-ns', 'ing-name');
+  if (o.legacyClass) ing.metadata!.annotations = { 'kubernetes.io/ingress.class': o.legacyClass };
+  if (o.className) ing.spec!.ingressClassName = o.className;
+  else delete ing.spec!.ingressClassName;
+  const classes = o.controller ? [{ ...ingressClass('ing-class'), spec: { controller: o.controller } }] : [];
+  return {
+    name,
+    source: classifySource,
+    stackId: 'ing-ns/ing-name',
+    objects: cluster({ ingressClasses: classes, ingresses: [ing] }),
+    lbc: { kind: 'group', members: ours ? ['ing-ns/ing-name'] : [], inactiveMembers: [] },
+  };
+}
+
 export const GROUP_CASES: ConformanceCase[] = [
+  classify('class specified via annotation - matches', { legacyClass: 'alb' }, true),
+  classify('class specified via annotation - mismatches', { legacyClass: 'nginx' }, false),
+  classify(
+    'class specified via ingressClassName - matches',
+    { className: 'ing-class', controller: 'ingress.k8s.aws/alb' },
+    true,
+  ),
+  classify(
+    'class specified via both annotation & ingressClassName - annotation takes priority',
+    { legacyClass: 'alb', className: 'ing-class', controller: 'ingress.k8s.aws/alb' },
+    true,
+  ),
+  classify(
+    'class specified via ingressClassName - mismatches',
+    { className: 'ing-class', controller: 'some.other/nginx' },
+    false,
+  ),
+  {
+    ...classify(
+      'class specified via ingressClassName - ingressClass not found',
+      { className: 'ing-class' },
+      false,
+    ),
+    lbc: {
+      kind: 'error',
+      lbc: 'invalid ingress class: ingressclasses.networking.k8s.io "ing-class" not found',
+      problems: [/ing-class/],
+    },
+    status: 'deviation',
+    deviation:
+      'an Ingress naming an IngressClass that does not exist is not ours (admitted untouched, SPEC §1); LBC reports an error and retries',
+    albatross: { kind: 'group', members: [], inactiveMembers: [] },
+  },
+  {
+    ...classify('no class specified - manageIngressesWithoutIngressClass is set', {}, true),
+    status: 'deviation',
+    deviation:
+      'no --manage-ingresses-without-ingress-class flag: an Ingress without a class is ours only when the default IngressClass is',
+    albatross: { kind: 'group', members: [], inactiveMembers: [] },
+  },
+  classify("no class specified - manageIngressesWithoutIngressClass isn't set", {}, false),
+  classify(
+    'class specified via ingressClassName - mismatches - manageIngressesWithoutIngressClass is set',
+    { className: 'ing-class', controller: 'some.other/nginx' },
+    false,
+  ),
+
   load(
     'load implicit group(ing-ns/ing-4)',
     'ing-ns/ing-4',
