@@ -265,7 +265,7 @@ export const UNSUPPORTED_KEYS: ReadonlySet<string> = new Set([
   'mutual-authentication',
   'shield-advanced-protection',
   'customer-owned-ipv4-pool',
-  'ipv4-ipam-pool-id',
+  'ipam-ipv4-pool-id',
   'target-node-labels',
   'manage-backend-security-group-rules',
   'waf-acl-id',
@@ -273,6 +273,14 @@ export const UNSUPPORTED_KEYS: ReadonlySet<string> = new Set([
   'use-regex-path-match',
   'multi-cluster-target-group',
   'target-control-port',
+  'security-group-prefix-lists',
+  'wafv2-acl-name',
+  'jwt-validation',
+  'minimum-load-balancer-capacity',
+  'enable-frontend-nlb',
+  'acm-pca-arn',
+  'create-acm-cert',
+  'dry-run-plan',
 ]);
 export const UNSUPPORTED_PREFIXES: readonly string[] = [
   'frontend-nlb-',

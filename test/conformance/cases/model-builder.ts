@@ -370,7 +370,7 @@ export const MODEL_BUILDER_CASES: ConformanceCase[] = [
       kind: 'stack',
       select: (s) => s.securityGroup?.ingress,
       equals: ['80 0.0.0.0/0'],
-      warnings: [/security-group-prefix-lists/],
+      warnings: [/security-group-prefix-lists is not supported by Albatross/],
     },
   },
   {
@@ -391,7 +391,7 @@ export const MODEL_BUILDER_CASES: ConformanceCase[] = [
       kind: 'stack',
       select: (s) => s.securityGroup?.ingress,
       equals: ['80 20.45.16.0/26'],
-      warnings: [/security-group-prefix-lists/],
+      warnings: [/security-group-prefix-lists is not supported by Albatross/],
     },
   },
   {
