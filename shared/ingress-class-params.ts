@@ -4,7 +4,7 @@
  * applies a class's settings with no second set of rules. Pure.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ANNOTATIONS } from './annotations/keys';
 import type { IngressSettings } from './annotations/types';
 import { type LabelSelector, selectorProblem } from './label-selector';
