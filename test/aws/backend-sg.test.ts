@@ -20,6 +20,7 @@ import { beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { CallCounter } from '../../aws/call-counter';
 import { type AwsClients, createAwsClients } from '../../aws/clients';
 import type { Change, Write } from '../../lambda/reconciler/changes';
+import { createContext, known } from '../../lambda/reconciler/context';
 import { ReconcileFailure } from '../../lambda/reconciler/errors';
 import {
   BACKEND_SG_DESCRIPTION,
@@ -30,9 +31,15 @@ import {
   releaseBackendSecurityGroup,
   syncTargetSecurityGroupRules,
 } from '../../lambda/reconciler/kinds/backend-sg';
+import {
+  ensureBackendSg,
+  releaseForDeletedStack,
+  syncTargetRules,
+} from '../../lambda/reconciler/kinds/backend-sg/step';
+import type { StackState } from '../../lambda/reconciler/state';
 import type { DesiredTargetGroup } from '../../shared/model';
 import { backendSecurityGroupName } from '../../shared/names';
-import { snapshotFor, threeMemberGroup } from '../support/group-fixture';
+import { deletionSnapshot, snapshotFor, threeMemberGroup } from '../support/group-fixture';
 import { createLbcStack } from '../support/lbc-stack';
 
 const endpoint = inject('motoEndpoint');
@@ -68,7 +75,7 @@ function context(planning = false): BackendSgContext & { changes: Change[]; coun
   counter.attach(c.ec2);
   counter.attach(c.elbv2);
   counter.attach(c.tagging);
-  return { clients: c, cluster: CLUSTER, write, changes, counter, deleteRetryDelaysMs: [10, 20] };
+  return { clients: c, cluster: CLUSTER, write, changes, counter, deleteDelaysMs: [10, 20] };
 }
 
 async function securityGroup(name: string, tags: Record<string, string> = {}): Promise<string> {
@@ -623,5 +630,68 @@ describe('an LBC-shaped stack (test support for adoption tests)', () => {
       mayRevoke: true,
     });
     expect(changes).toEqual([]);
+  });
+});
+
+describe('as steps of the deployment order', () => {
+  it('adds the backend SG beside the managed one, opens the nodes to it, and a deletion releases both', async () => {
+    const node = await nodeSecurityGroup();
+    const ids = await nodes(2, [node]);
+    const snapshot = snapshotFor(threeMemberGroup());
+    const desired = {
+      ...snapshot.stack!,
+      targetGroups: snapshot.stack!.targetGroups.map((tg) => ({
+        ...tg,
+        targets: ids.map((id) => ({ id, port: tg.port })),
+      })),
+    };
+    const ctx = createContext(
+      c,
+      { ...snapshot, stack: desired },
+      { cluster: 'test-cluster', deleteRetryDelaysMs: [10] },
+      false,
+    );
+    const st: StackState = {
+      desired,
+      scope: { kind: 'all' },
+      tagged: [],
+      current: undefined,
+      lb: undefined,
+      lbRef: known('arn:placeholder'),
+      replaced: [],
+      subnets: undefined,
+      vpcId,
+      securityGroups: [known('sg-managed')],
+      targetGroups: new Map(),
+      externalTargetGroups: new Map(),
+    };
+    await ensureBackendSg(ctx, st);
+    expect(st.securityGroups).toHaveLength(2);
+    const backend = (st.securityGroups[1] as { id: string }).id;
+    await syncTargetRules(ctx, st);
+    expect(await rulesFrom(node, backend)).toEqual([managed(30080), managed(30081), managed(30082)]);
+    expect(ctx.changes.map((x) => x.kind)).toEqual(['BackendSecurityGroup', 'TargetSecurityGroupRule']);
+
+    // A listener-only run touches neither.
+    const listenersOnly = {
+      ...st,
+      scope: { kind: 'parts' as const, parts: new Set(['l80' as const]) },
+      securityGroups: [],
+    };
+    const quiet = createContext(c, snapshot, { cluster: 'test-cluster' }, false);
+    await ensureBackendSg(quiet, listenersOnly);
+    await syncTargetRules(quiet, listenersOnly);
+    expect(listenersOnly.securityGroups).toEqual([]);
+    expect(quiet.changes).toEqual([]);
+
+    const del = createContext(
+      c,
+      deletionSnapshot('shop'),
+      { cluster: 'test-cluster', deleteRetryDelaysMs: [10] },
+      false,
+    );
+    expect(await releaseForDeletedStack(del)).toEqual({ outcome: 'deleted', groupIds: [backend] });
+    expect(await rulesFrom(node, backend)).toEqual([]);
+    expect(await groupExists(backend)).toBe(false);
   });
 });

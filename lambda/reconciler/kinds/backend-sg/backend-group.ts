@@ -48,6 +48,16 @@ const byTags = (cluster: string, vpcId?: string): Filter[] => [
   { Name: `tag:${LBC_RESOURCE_TAG}`, Values: [BACKEND_SG_RESOURCE] },
 ];
 
+/** The cluster's backend security groups (one per VPC; normally one), by the LBC's tags. */
+export async function findBackendSecurityGroups(
+  ctx: Pick<BackendSgContext, 'clients' | 'cluster'>,
+  vpcId?: string,
+): Promise<{ groupId: string; vpcId: string }[]> {
+  return (await describeGroups(ctx.clients, byTags(ctx.cluster, vpcId))).flatMap((g) =>
+    g.GroupId && g.VpcId ? [{ groupId: g.GroupId, vpcId: g.VpcId }] : [],
+  );
+}
+
 /**
  * The backend security group's id, created when missing (planning: a placeholder id, see
  * `isPlannedGroupId`). Found by its tags (1 read when it exists); when missing, a same-named group without
@@ -185,7 +195,7 @@ async function revokeEveryManagedRuleFrom(ctx: BackendSgContext, groupId: string
 }
 
 async function deleteWithPatience(ctx: BackendSgContext, groupId: string, name: string): Promise<void> {
-  const delays = ctx.deleteRetryDelaysMs ?? DEFAULT_DELETE_DELAYS;
+  const delays = ctx.deleteDelaysMs ?? DEFAULT_DELETE_DELAYS;
   await ctx.write({ action: 'delete', kind: 'BackendSecurityGroup', resource: name }, async () => {
     for (let attempt = 0; ; attempt++) {
       try {

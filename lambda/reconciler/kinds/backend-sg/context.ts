@@ -8,7 +8,7 @@ export interface BackendSgContext {
   /** Every write goes through it, so planning records the same writes instead of sending them. */
   write: Write;
   /** Waits (ms) between DeleteSecurityGroup attempts while AWS reports DependencyViolation. */
-  deleteRetryDelaysMs?: readonly number[];
+  deleteDelaysMs?: readonly number[];
 }
 
 const PLANNED_PREFIX = 'planned:';

@@ -7,6 +7,7 @@ export { syncTargetSecurityGroupRules, type TargetRulesInput, type TargetRulesRe
 export {
   BACKEND_SG_DESCRIPTION,
   ensureBackendSecurityGroup,
+  findBackendSecurityGroups,
   type ReleaseOutcome,
   releaseBackendSecurityGroup,
 } from './backend-group';
