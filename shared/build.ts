@@ -6,6 +6,7 @@ import type { V1Ingress } from '@kubernetes/client-node';
 import { ANNOTATION_PREFIX, type IngressSettings, type Parsed } from './annotations/types';
 import { buildGroup, conflictProblem, type GroupBuild, type Member } from './builder';
 import { type ClusterIndex, indexCluster } from './builder/cluster-index';
+import { deletionProtectionProblem } from './builder/deletion-protection';
 import type { ClusterObjects } from './cluster';
 import {
   compareMembers,
@@ -141,7 +142,18 @@ function buildFromMembers(
   const annotationWarnings: Warning[] = ordered.flatMap((c) =>
     c.parsed.warnings.map((message) => ({ object: c.ref, message })),
   );
-  if (ordered.length === 0) return { build: { ...base, result: { ok: true, stack: null, warnings: [] } } };
+  // As the LBC: a deleting member that protects the load balancer holds the whole group until it stops.
+  const protectedDeletions = gm.inactive
+    .filter(isDeleting)
+    .map((ing) => deletionProtectionProblem(ing, stackId))
+    .filter((p): p is Problem => p !== undefined);
+  if (ordered.length === 0) {
+    const result: StackBuildResult =
+      protectedDeletions.length > 0
+        ? { ok: false, problems: protectedDeletions, warnings: [] }
+        : { ok: true, stack: null, warnings: [] };
+    return { build: { ...base, result } };
+  }
 
   const annotationProblems: Problem[] = ordered.flatMap((c) =>
     c.parsed.problems.map((p) => ({ ...p, object: c.ref })),
@@ -155,7 +167,12 @@ function buildFromMembers(
   }));
   const g = buildGroup(opts.clusterName, gm.group, stackId, members, index);
   const warnings = [...annotationWarnings, ...g.warnings];
-  const problems = [...annotationProblems, ...g.problems, ...g.conflicts.map((c) => conflictProblem(c, 'b'))];
+  const problems = [
+    ...protectedDeletions,
+    ...annotationProblems,
+    ...g.problems,
+    ...g.conflicts.map((c) => conflictProblem(c, 'b')),
+  ];
   if (problems.length > 0 || !g.stack)
     return { build: { ...base, result: { ok: false, problems, warnings } }, group: g };
   return { build: { ...base, result: { ok: true, stack: g.stack, warnings } }, group: g };
@@ -232,4 +249,20 @@ function servicesUsedBy(ing: V1Ingress, settings: IngressSettings): Set<string> 
     if (a.type === 'forward') for (const t of a.targetGroups) if ('serviceName' in t) add(t.serviceName);
   }
   return out;
+}
+
+/**
+ * What admission decides for deleting `ingress` (a DELETE request's old object): an Ingress of ours
+ * whose own `load-balancer-attributes` enable deletion protection is refused with the reason, as the
+ * build would otherwise hold it Terminating (see `deletionProtectionProblem`).
+ */
+export function validateIngressDeletion(ingress: V1Ingress, objects: ClusterObjects): AdmissionVerdict {
+  const groups = groupsFromFinalizers(ingress);
+  if (!isManagedIngress(ingress, objects.ingressClasses) && groups.length === 0)
+    return { allowed: true, problems: [], warnings: [] };
+  const group = groups[0] ?? groupOf(ingress, parseIngressAnnotations(ingress.metadata?.annotations).value);
+  const problem = deletionProtectionProblem(ingress, stackIdOf(group));
+  return problem
+    ? { allowed: false, problems: [problem], warnings: [] }
+    : { allowed: true, problems: [], warnings: [] };
 }

@@ -15,7 +15,8 @@ import type { MemberRef } from '../shared/messages';
 export interface IngressEvent {
   member: MemberRef;
   type: 'Normal' | 'Warning';
-  reason: 'SuccessfullyReconciled' | 'FailedDeployModel' | 'FailedSendSnapshot';
+  /** As the LBC: FailedBuildModel for annotation/model errors, FailedDeployModel for AWS errors. */
+  reason: 'SuccessfullyReconciled' | 'FailedBuildModel' | 'FailedDeployModel' | 'FailedSendSnapshot';
   message: string;
 }
 

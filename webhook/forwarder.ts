@@ -8,7 +8,7 @@
  * next resync, which sends every stack with `verify: true` plus deletions for orphans.
  */
 import { type BuildOptions, buildStack, buildStacks, type StackBuild } from '../shared/build';
-import { API_VERSION, type StackSnapshot, stackDigest } from '../shared/messages';
+import { API_VERSION, type MemberRef, type StackSnapshot, stackDigest } from '../shared/messages';
 import { formatProblem } from '../shared/problems';
 import type { ClusterState } from './cluster-state';
 import { affectedStacks } from './dirty';
@@ -16,10 +16,25 @@ import type { SnapshotSender } from './sqs-sender';
 import type { StackHealth } from './stack-health';
 
 export interface ForwarderEvents {
-  /** A stack whose model failed: one Warning Event per member (FailedDeployModel). */
+  /** A stack whose model failed: one Warning Event per `modelFailureRecipients` (FailedBuildModel). */
   modelFailed(build: StackBuild, message: string): void;
   /** A snapshot that could not be sent at all (too large, invalid). */
   sendFailed(snapshot: StackSnapshot, reason: string): void;
+}
+
+/**
+ * Who hears of a failed model: every active member, and the inactive members a problem is about (a
+ * deleting Ingress held by deletion protection may be the only Ingress left to tell).
+ */
+export function modelFailureRecipients(build: StackBuild): MemberRef[] {
+  const named = new Set(
+    build.result.ok
+      ? []
+      : build.result.problems
+          .filter((p) => p.object.kind === 'Ingress')
+          .map((p) => `${p.object.namespace}/${p.object.name}`),
+  );
+  return [...build.members, ...build.inactiveMembers.filter((m) => named.has(`${m.namespace}/${m.name}`))];
 }
 
 export interface ForwarderMetrics {

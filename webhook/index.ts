@@ -9,7 +9,7 @@ import { createAwsClients } from '../aws/clients';
 import { listClusterStacks } from '../aws/cluster-stacks';
 import type { ClusterState } from './cluster-state';
 import { type ClusterWriter, KubeClusterWriter, LogClusterWriter } from './cluster-writer';
-import { Forwarder } from './forwarder';
+import { Forwarder, modelFailureRecipients } from './forwarder';
 import { InformerClusterState } from './informer-state';
 import { LeaderElector } from './leader';
 import { ManifestsClusterState, type ManifestsStateOptions } from './manifests-state';
@@ -113,9 +113,9 @@ export async function startWebhook(c: WebhookConfig): Promise<Webhook> {
       ...(c.debounceMs !== undefined ? { debounceMs: c.debounceMs } : {}),
       events: {
         modelFailed: (build, message) => {
-          for (const m of build.members)
+          for (const m of modelFailureRecipients(build))
             void writer
-              .event({ member: m, type: 'Warning', reason: 'FailedDeployModel', message })
+              .event({ member: m, type: 'Warning', reason: 'FailedBuildModel', message })
               .catch(() => undefined);
         },
         sendFailed: (s, reason) => {

@@ -72,12 +72,16 @@ function parseListenPorts(raw: string): ValueResult<ListenPort[]> {
   return ok(out);
 }
 
-function parseCertificateArns(raw: string): ValueResult<string[]> {
+/**
+ * Unique ARNs, the default first. Listing the default again is how LBC users put it in the SNI list
+ * too, so that is kept as a flag rather than as a duplicate.
+ */
+function parseCertificateArns(raw: string): ValueResult<{ arns: string[]; defaultInSni: boolean }> {
   const arns = parseList(raw);
   if (arns.length === 0) return fail('a comma-separated list of ACM certificate ARNs');
   const bad = arns.find((a) => !ACM_ARN.test(a));
   return bad === undefined
-    ? ok([...new Set(arns)])
+    ? ok({ arns: [...new Set(arns)], defaultInSni: arns.indexOf(arns[0]!, 1) > 0 })
     : fail(
         `ACM certificate ARNs like arn:aws:acm:us-east-1:123456789012:certificate/<id> (bad item "${bad}")`,
       );
@@ -149,7 +153,8 @@ export const ANNOTATIONS: Readonly<Record<string, AnnotationSpec>> = {
     s.listenPorts = v;
   }),
   'certificate-arn': row('ingress', parseCertificateArns, (s, v) => {
-    s.certificateArns = v;
+    s.certificateArns = v.arns;
+    if (v.defaultInSni) s.defaultCertificateInSni = true;
   }),
   'ssl-policy': row(
     'ingress',

@@ -71,7 +71,10 @@ export type AnnotationCondition =
 export interface IngressSettings extends BackendSettings {
   scheme?: Scheme;
   listenPorts?: ListenPort[];
+  /** Unique, the default first. */
   certificateArns?: string[];
+  /** The default certificate was listed again: it goes to the SNI list as well (as in the LBC). */
+  defaultCertificateInSni?: true;
   sslPolicy?: string;
   sslRedirect?: number;
   loadBalancerAttributes?: Record<string, string>;

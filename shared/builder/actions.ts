@@ -44,6 +44,7 @@ function targetGroupFor(
       ingressName: m.ref.name,
       ingressSettings: m.settings,
       ...(m.classParams ? { classSettings: m.classParams.settings } : {}),
+      loadBalancerIpAddressType: ctx.settings.ipAddressType,
       service: svc,
       portAsWritten,
     },

@@ -10,6 +10,7 @@ import type { ClassParams } from '../ingress-class-params';
 import type { DesiredStack, DesiredTargetGroup } from '../model';
 import type { ObjectRef, Problem, Warning } from '../problems';
 import type { ClusterIndex } from './cluster-index';
+import { type GroupSettings, mergeGroupSettings } from './members';
 
 export interface Member {
   ingress: V1Ingress;
@@ -77,9 +78,14 @@ export interface BuildContext {
   members: readonly Member[];
   index: ClusterIndex;
   findings: Findings;
+  /** Group-wide settings, merged once (their conflicts are already in `findings`). */
+  settings: GroupSettings;
   /** Target groups of this stack by `resourceId`, created on first reference. */
   targetGroups: Map<string, DesiredTargetGroup>;
 }
+
+/** What merging the group-wide settings needs: everything but the settings themselves. */
+export type MergeContext = Omit<BuildContext, 'settings'>;
 
 export function newContext(
   cluster: string,
@@ -88,5 +94,14 @@ export function newContext(
   members: readonly Member[],
   index: ClusterIndex,
 ): BuildContext {
-  return { cluster, group, stackId, members, index, findings: new Findings(), targetGroups: new Map() };
+  const base: MergeContext = {
+    cluster,
+    group,
+    stackId,
+    members,
+    index,
+    findings: new Findings(),
+    targetGroups: new Map(),
+  };
+  return { ...base, settings: mergeGroupSettings(base) };
 }

@@ -19,7 +19,7 @@ import {
   planPorts,
   redirectsToHttps,
 } from './listeners';
-import { type GroupSettings, mergeGroupSettings } from './members';
+import type { GroupSettings } from './members';
 import { optimizeRules } from './optimizer';
 import { memberRules, numberRules, type RuleDraft } from './rules';
 import { managedSecurityGroup } from './security-group';
@@ -38,7 +38,7 @@ export function buildGroup(
   index: ClusterIndex,
 ): GroupBuild {
   const ctx = newContext(cluster, group, stackId, members, index);
-  const settings = mergeGroupSettings(ctx);
+  const { settings } = ctx;
   const plans = planPorts(ctx);
   const listeners = buildListeners(ctx, settings, plans);
   checkTargetGroupCount(ctx);

@@ -62,8 +62,9 @@ export function planPorts(ctx: BuildContext): PortPlan[] {
       }
       plan.members.push(m);
       if (lp.protocol === 'HTTPS') {
-        for (const c of m.settings.certificateArns ?? [])
-          if (!plan.certificates.includes(c)) plan.certificates.push(c);
+        const certs = m.settings.certificateArns ?? [];
+        const listed = m.settings.defaultCertificateInSni && certs[0] ? [...certs, certs[0]] : certs;
+        if (listed.length > 0) plan.certificates = mergeCertificates(plan.certificates, listed);
         if (!m.settings.certificateArns?.length) {
           const hosts = new Set([...plan.discoverFor, ...certificateDiscoveryHosts(m.ingress)]);
           plan.discoverFor = [...hosts].sort();
@@ -96,6 +97,19 @@ export function planPorts(ctx: BuildContext): PortPlan[] {
     }
   }
   return [...ports.values()].sort((a, b) => a.port - b.port);
+}
+
+/**
+ * Adds one member's certificates to a port's list as the LBC merges them: the first certificate of the
+ * first member that has any is the default; every other certificate joins the SNI list once — the
+ * default's own slot aside, so a default certificate listed again (by another member, or later) is in
+ * the SNI list too.
+ */
+function mergeCertificates(merged: readonly string[], certs: readonly string[]): string[] {
+  const out = merged.length === 0 ? certs.slice(0, 1) : [...merged];
+  const rest = merged.length === 0 ? certs.slice(1) : certs;
+  for (const c of rest) if (!out.slice(1).includes(c)) out.push(c);
+  return out;
 }
 
 /** HTTP listeners redirect to the HTTPS port when ssl-redirect is set; they then carry no rules. */

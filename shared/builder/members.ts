@@ -6,7 +6,7 @@ import { ANNOTATION_PREFIX } from '../annotations/types';
 import type { ClassSettingKey } from '../ingress-class-params';
 import type { IpAddressType, Scheme, Tags } from '../model';
 import type { FieldProblem, ObjectRef, Problem } from '../problems';
-import type { BuildContext, Conflict, Member } from './context';
+import type { Conflict, Member, MergeContext } from './context';
 
 export interface GroupSettings {
   scheme: Scheme;
@@ -34,7 +34,7 @@ export function sourceNote(m: Member, key: ClassSettingKey | undefined): string 
 }
 
 function agree<T>(
-  ctx: BuildContext,
+  ctx: MergeContext,
   field: string,
   key: ClassSettingKey,
   pick: (m: Member) => T | undefined,
@@ -60,7 +60,7 @@ function agree<T>(
 
 /** Maps merge key by key; the same key with another value is a conflict. */
 function mergeMap(
-  ctx: BuildContext,
+  ctx: MergeContext,
   field: string,
   key: 'tags' | 'loadBalancerAttributes',
 ): Record<string, string> {
@@ -86,7 +86,7 @@ function mergeMap(
   return out;
 }
 
-export function mergeGroupSettings(ctx: BuildContext): GroupSettings {
+export function mergeGroupSettings(ctx: MergeContext): GroupSettings {
   const key = annotationKey;
   const list = (v: string[]) => v.join(',');
   return {

@@ -4,7 +4,7 @@
  */
 import type { V1Service, V1ServicePort } from '@kubernetes/client-node';
 import { ANNOTATION_PREFIX, type BackendSettings } from '../annotations/types';
-import type { DesiredTargetGroup, HealthCheck, Target } from '../model';
+import type { DesiredTargetGroup, HealthCheck, IpAddressType, Target } from '../model';
 import { targetGroupName } from '../names';
 import type { FieldProblem } from '../problems';
 import { endpointIsTarget } from '../readiness-gates';
@@ -19,6 +19,7 @@ export interface TargetGroupRequest {
   ingressSettings: BackendSettings;
   /** The Ingress class's IngressClassParams settings: targetType and tags win even over the Service. */
   classSettings?: Pick<BackendSettings, 'targetType' | 'tags'>;
+  loadBalancerIpAddressType: IpAddressType;
   service: V1Service;
   /** The Service port as the Ingress wrote it: a number as its decimal string, or the port's name. */
   portAsWritten: string;
@@ -126,6 +127,15 @@ export function buildTargetGroup(req: TargetGroupRequest, index: ClusterIndex): 
       value: String(s.healthcheckPort),
       expected: hcPort.expected,
     });
+  // As the LBC: a Service with an IPv6 family gets an ipv6 target group, which only a dualstack load
+  // balancer can reach.
+  const ipAddressType = service.spec?.ipFamilies?.includes('IPv6') ? 'ipv6' : 'ipv4';
+  if (ipAddressType === 'ipv6' && req.loadBalancerIpAddressType !== 'dualstack')
+    problems.push({
+      field: key('ip-address-type'),
+      value: req.loadBalancerIpAddressType,
+      expected: `dualstack, because Service ${svcRef} has the IPv6 family (spec.ipFamilies) and its target group is ipv6`,
+    });
   if (problems.length > 0) return { ok: false, problems, serviceProblems: [] };
 
   const healthCheck: HealthCheck = {
@@ -146,7 +156,9 @@ export function buildTargetGroup(req: TargetGroupRequest, index: ClusterIndex): 
     req.portAsWritten,
   );
   const targets =
-    targetType === 'instance' ? instanceTargets(index, port) : ipTargets(index, service, svcPort);
+    targetType === 'instance'
+      ? instanceTargets(index, port)
+      : ipTargets(index, service, svcPort, ipAddressType === 'ipv6' ? 'IPv6' : 'IPv4');
   return {
     ok: true,
     targetGroup: {
@@ -170,7 +182,7 @@ export function buildTargetGroup(req: TargetGroupRequest, index: ClusterIndex): 
       protocol,
       protocolVersion,
       port,
-      ipAddressType: 'ipv4',
+      ipAddressType,
       healthCheck,
       attributes: s.targetGroupAttributes ?? {},
       tags: resourceTags(req.cluster, req.stackId, resourceId, s.tags),
@@ -250,13 +262,19 @@ function instanceTargets(index: ClusterIndex, nodePort: number): Target[] {
   return index.instanceTargets().map((id) => ({ id, port: nodePort }));
 }
 
-function ipTargets(index: ClusterIndex, svc: V1Service, svcPort: V1ServicePort): Target[] {
+/** Endpoints of the target group's own address family: an ipv6 target group takes IPv6 slices only. */
+function ipTargets(
+  index: ClusterIndex,
+  svc: V1Service,
+  svcPort: V1ServicePort,
+  family: 'IPv4' | 'IPv6',
+): Target[] {
   const wantName = svcPort.name ?? '';
   const seen = new Set<string>();
   const out: Target[] = [];
   const namespace = svc.metadata?.namespace ?? 'default';
   for (const slice of index.endpointSlices(namespace, svc.metadata?.name ?? '')) {
-    if (slice.addressType !== 'IPv4') continue;
+    if (slice.addressType !== family) continue;
     const port = slice.ports?.find((p) => (p.name ?? '') === wantName)?.port;
     if (port === undefined) continue;
     for (const ep of slice.endpoints ?? []) {

@@ -228,6 +228,29 @@ describe('forwarding', () => {
     await w.forwarder!.flush();
     expect(await receiveAll()).toHaveLength(0);
   });
+
+  it('a model that does not build is a FailedBuildModel Event on every member, and nothing is sent', async () => {
+    const file = join(dir, 'manifests', '20-api.yaml');
+    const text = await readFile(file, 'utf8');
+    await writeFile(
+      file,
+      text.replace(
+        '    alb.ingress.kubernetes.io/healthcheck-path: /v1/health',
+        '    alb.ingress.kubernetes.io/healthcheck-path: /v1/health\n    alb.ingress.kubernetes.io/healthcheck-timeout-seconds: "20"',
+      ),
+    );
+    const writer = new RecordingWriter();
+    await start(writer);
+    expect(await receiveAll()).toHaveLength(0);
+    expect(writer.events.map((e) => [e.member.name, e.reason, e.type]).sort()).toEqual([
+      ['api', 'FailedBuildModel', 'Warning'],
+      ['checkout', 'FailedBuildModel', 'Warning'],
+      ['storefront', 'FailedBuildModel', 'Warning'],
+    ]);
+    expect(writer.events[0]!.message).toBe(
+      'shop/api: alb.ingress.kubernetes.io/healthcheck-timeout-seconds: 20: expected less than healthcheck-interval-seconds (15, the default)',
+    );
+  });
 });
 
 describe('results', () => {

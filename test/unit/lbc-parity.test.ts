@@ -2,10 +2,11 @@
 import type { V1Ingress } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { parseAction, parseConditions } from '../../shared/annotations/actions';
-import { buildStack, validateIngress } from '../../shared/build';
+import { buildStack, validateIngress, validateIngressDeletion } from '../../shared/build';
 import type { ClusterObjects } from '../../shared/cluster';
 import type { DesiredStack } from '../../shared/model';
 import { formatProblem } from '../../shared/problems';
+import { modelFailureRecipients } from '../../webhook/forwarder';
 import { CLUSTER, service, threeMemberGroup } from '../support/group-fixture';
 
 const P = 'alb.ingress.kubernetes.io/';
@@ -274,5 +275,118 @@ describe('conditions.<service> host-header and path-pattern merge into the ruleâ
       expect(b.result.problems.map(formatProblem)).toContain(
         'alpha/web-alpha: spec.rules[0].http.paths[1]: 6 condition values: expected at most 5 condition values per rule (ALB limit)',
       );
+  });
+});
+
+describe('IPv6 target groups', () => {
+  function ipv6Group(lbType?: 'dualstack' | 'ipv4'): ClusterObjects {
+    const objects = threeMemberGroup({
+      shared: {
+        [`${P}target-type`]: 'ip',
+        ...(lbType ? { [`${P}ip-address-type`]: lbType } : {}),
+      },
+    });
+    objects.services[0]!.spec!.ipFamilies = ['IPv6'];
+    const v6 = structuredClone(objects.endpointSlices[0]!);
+    v6.metadata!.name = 'web-alpha-v6';
+    v6.addressType = 'IPv6';
+    v6.endpoints = [{ addresses: ['2001:db8::10'], conditions: { ready: true } }];
+    objects.endpointSlices.push(v6);
+    return objects;
+  }
+  it('a Service with the IPv6 family gets an ipv6 target group with its IPv6 endpoints', () => {
+    const s = stackOf(ipv6Group('dualstack'), 'shop');
+    const alpha = s.targetGroups.find((t) => t.resourceId.startsWith('alpha/'))!;
+    expect(alpha).toMatchObject({ ipAddressType: 'ipv6', targets: [{ id: '2001:db8::10', port: 8080 }] });
+    expect(s.targetGroups.find((t) => t.resourceId.startsWith('beta/'))!.ipAddressType).toBe('ipv4');
+  });
+  it('needs a dualstack load balancer: one denial naming the Service', () => {
+    const objects = ipv6Group();
+    const b = buildStack('shop', objects, opts)!;
+    expect(b.result.ok ? [] : b.result.problems.map(formatProblem)).toEqual([
+      `alpha/web-alpha: ${P}ip-address-type: ipv4: expected dualstack, because Service alpha/web has the IPv6 family (spec.ipFamilies) and its target group is ipv6`,
+    ]);
+    expect(validateIngress(objects.ingresses[0]!, objects, opts).allowed).toBe(false);
+  });
+});
+
+describe('certificates merged across members', () => {
+  const arn = (id: string) => `arn:aws:acm:us-east-1:123456789012:certificate/${id}`;
+  it('the default certificate listed again by another member is in the SNI list too', () => {
+    const objects = threeMemberGroup();
+    const certs = [`${arn('c1')},${arn('c2')}`, `${arn('c1')},${arn('c3')}`, arn('c2')];
+    objects.ingresses.forEach((ing, i) => {
+      ing.metadata!.annotations![`${P}certificate-arn`] = certs[i]!;
+    });
+    expect(stackOf(objects, 'shop').listeners[0]!.certificateArns).toEqual([
+      arn('c1'),
+      arn('c2'),
+      arn('c1'),
+      arn('c3'),
+    ]);
+  });
+});
+
+describe('certificates listed twice by one member', () => {
+  it('the default listed again goes to the SNI list; other repeats are dropped', () => {
+    const arn = (id: string) => `arn:aws:acm:us-east-1:123456789012:certificate/${id}`;
+    const objects = threeMemberGroup({
+      shared: { [`${P}certificate-arn`]: [arn('c1'), arn('c2'), arn('c2'), arn('c1')].join(',') },
+    });
+    objects.ingresses = objects.ingresses.slice(0, 1);
+    expect(stackOf(objects, 'shop').listeners[0]!.certificateArns).toEqual([arn('c1'), arn('c2'), arn('c1')]);
+  });
+});
+
+describe('deletion protection', () => {
+  const PROTECTED = { [`${P}load-balancer-attributes`]: 'deletion_protection.enabled=true' };
+  function deleting(objects: ClusterObjects, i: number): V1Ingress {
+    const ing = objects.ingresses[i]!;
+    ing.metadata!.finalizers = ['group.ingress.k8s.aws/shop'];
+    ing.metadata!.deletionTimestamp = new Date();
+    return ing;
+  }
+  const message = `alpha/web-alpha: ${P}load-balancer-attributes: deletion_protection.enabled=true: expected deletion_protection.enabled=false first: deletion protection is enabled on the load balancer of IngressGroup shop, so the Ingress cannot be deleted`;
+
+  it('the last member being deleted does not delete the stack; the build says why', () => {
+    const objects = threeMemberGroup({ shared: PROTECTED });
+    objects.ingresses = objects.ingresses.slice(0, 1);
+    deleting(objects, 0);
+    const b = buildStack('shop', objects, opts)!;
+    expect(b.result).toEqual({ ok: false, problems: [expect.anything()], warnings: [] });
+    if (!b.result.ok) expect(b.result.problems.map(formatProblem)).toEqual([message]);
+  });
+  it('a protected member leaving holds the group; the other members are still validated on their own', () => {
+    const objects = threeMemberGroup({ shared: PROTECTED });
+    deleting(objects, 0);
+    const b = buildStack('shop', objects, opts)!;
+    expect(b.result.ok).toBe(false);
+    if (!b.result.ok) expect(b.result.problems.map(formatProblem)).toEqual([message]);
+    expect(validateIngress(objects.ingresses[1]!, objects, opts).allowed).toBe(true);
+  });
+  it('protection turned off (or never on) lets the deletion through', () => {
+    const objects = threeMemberGroup({
+      shared: { [`${P}load-balancer-attributes`]: 'deletion_protection.enabled=False' },
+    });
+    objects.ingresses = objects.ingresses.slice(0, 1);
+    deleting(objects, 0);
+    expect(buildStack('shop', objects, opts)!.result).toEqual({ ok: true, stack: null, warnings: [] });
+  });
+  it('the deleting Ingress hears of it even when it is the only one left', () => {
+    const objects = threeMemberGroup({ shared: PROTECTED });
+    objects.ingresses = objects.ingresses.slice(0, 1);
+    deleting(objects, 0);
+    expect(modelFailureRecipients(buildStack('shop', objects, opts)!).map((m) => m.name)).toEqual([
+      'web-alpha',
+    ]);
+  });
+  it('admission of a DELETE says the same before the Ingress is stuck Terminating', () => {
+    const objects = threeMemberGroup({ shared: PROTECTED });
+    const v = validateIngressDeletion(objects.ingresses[0]!, objects);
+    expect(v.allowed).toBe(false);
+    expect(v.problems.map(formatProblem)).toEqual([message]);
+    objects.ingresses[1]!.metadata!.annotations![`${P}load-balancer-attributes`] =
+      'idle_timeout.timeout_seconds=60';
+    expect(validateIngressDeletion(objects.ingresses[1]!, objects).allowed).toBe(true);
   });
 });

@@ -84,8 +84,6 @@ export const MODEL_BUILDER_CASES: ConformanceCase[] = [
         httpsOnly([cert('11111111'), cert('33333333'), cert('22222222'), cert('11111111')])(s);
       }),
     },
-    status: 'pending',
-    pendingGap: 'SNI default certificate',
   },
   {
     name: 'Ingress - using acm and internet-facing',
@@ -161,8 +159,6 @@ export const MODEL_BUILDER_CASES: ConformanceCase[] = [
       lbc: 'deletion_protection is enabled, cannot delete the ingress: hello-ingress',
       problems: [/deletion_protection/],
     },
-    status: 'pending',
-    pendingGap: 'deletion protection',
   },
   {
     name: 'Ingress - with SG annotation',
@@ -240,8 +236,6 @@ export const MODEL_BUILDER_CASES: ConformanceCase[] = [
         };
       }),
     },
-    status: 'pending',
-    pendingGap: 'IPv6 target groups',
   },
   {
     name: 'Ingress with IPv6 service but not dualstack',
@@ -260,8 +254,6 @@ export const MODEL_BUILDER_CASES: ConformanceCase[] = [
       lbc: 'ingress: ns-1/ing-1: unsupported IPv6 configuration, lb not dual-stack',
       problems: [/dualstack/],
     },
-    status: 'pending',
-    pendingGap: 'IPv6 target groups',
   },
   {
     name: 'target type IP with enableIPTargetType set to false',
