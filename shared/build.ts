@@ -260,7 +260,7 @@ export function validateIngressDeletion(ingress: V1Ingress, objects: ClusterObje
   const groups = groupsFromFinalizers(ingress);
   if (!isManagedIngress(ingress, objects.ingressClasses) && groups.length === 0)
     return { allowed: true, problems: [], warnings: [] };
-  const group = groups[0] ?? groupOf(ingress, parseIngressAnnotations(ingress.metadata?.annotations).value);
+  const group = groups[0] ?? groupOf(ingress, ingressConfig(ingress, objects).parsed.value);
   const problem = deletionProtectionProblem(ingress, stackIdOf(group));
   return problem
     ? { allowed: false, problems: [problem], warnings: [] }

@@ -19,7 +19,10 @@ export interface IngressClassParamsObject extends KubernetesObject {
 }
 
 /** The settings a class may impose (annotation terms); never actions or conditions. */
-export type ClassSettings = Omit<Partial<IngressSettings>, 'actions' | 'conditions' | 'groupOrder'>;
+export type ClassSettings = Omit<
+  Partial<IngressSettings>,
+  'actions' | 'conditions' | 'groupOrder' | 'defaultCertificateInSni'
+>;
 export type ClassSettingKey = keyof ClassSettings;
 
 export interface ClassParams {

@@ -188,6 +188,8 @@ export function ingressConfig(ing: V1Ingress, objects: ClusterObjects): IngressC
     }
     overridden.add(annotation);
     setSetting(value, key, theirs);
+    // The class's certificate list replaces the annotation's, repeats included.
+    if (key === 'certificateArns') delete value.defaultCertificateInSni;
     if (annotations?.[annotation] !== undefined && show(mine) !== show(theirs))
       warnings.push(
         `${annotation}: ${annotations[annotation]} is overridden by ${params.sources[key]} (${show(theirs)})`,
