@@ -39,6 +39,7 @@ import {
 import type { StackState } from '../../lambda/reconciler/state';
 import type { DesiredTargetGroup } from '../../shared/model';
 import { backendSecurityGroupName } from '../../shared/names';
+import { injectFaults, SimulatedCrash } from '../support/aws-faults';
 import { deletionSnapshot, snapshotFor, threeMemberGroup } from '../support/group-fixture';
 import { createLbcStack } from '../support/lbc-stack';
 
@@ -693,5 +694,50 @@ describe('as steps of the deployment order', () => {
     expect(await releaseForDeletedStack(del)).toEqual({ outcome: 'deleted', groupIds: [backend] });
     expect(await rulesFrom(node, backend)).toEqual([]);
     expect(await groupExists(backend)).toBe(false);
+  });
+});
+
+describe('lost answers and racing reconciles', () => {
+  it('two reconciles authorizing the same rules at once both succeed, with each rule once', async () => {
+    const node = await nodeSecurityGroup();
+    const ids = await nodes(1, [node]);
+    const backend = await ensureBackendSecurityGroup(context(), vpcId);
+    const tg = targetGroup({
+      port: 30080,
+      targets: [{ id: ids[0]!, port: 30080 }],
+      healthCheck: { ...HEALTH, port: 10254 },
+    });
+    const run = () =>
+      syncTargetSecurityGroupRules(context(), {
+        backendSgId: backend,
+        targetGroups: [tg],
+        vpcId,
+        stackId: 'a',
+        mayRevoke: false,
+      });
+    const results = await Promise.all([run(), run()]);
+    expect(results.map((r) => r.authorized).reduce((a, b) => a + b)).toBe(2);
+    expect(await rulesFrom(node, backend)).toEqual([managed(10254), managed(30080)]);
+  });
+
+  it('an authorize whose answer was lost is finished by the retry, which writes nothing', async () => {
+    const node = await nodeSecurityGroup();
+    const ids = await nodes(1, [node]);
+    const backend = await ensureBackendSecurityGroup(context(), vpcId);
+    const tg = targetGroup({ port: 30080, targets: [{ id: ids[0]!, port: 30080 }] });
+    const input = { backendSgId: backend, targetGroups: [tg], vpcId, stackId: 'a', mayRevoke: false };
+    const faults = injectFaults(c, {
+      failAt: (_n, command) =>
+        command === 'AuthorizeSecurityGroupIngressCommand' ? 'crash-after' : undefined,
+    });
+    try {
+      await expect(syncTargetSecurityGroupRules(context(), input)).rejects.toBeInstanceOf(SimulatedCrash);
+    } finally {
+      faults.remove();
+    }
+    const retry = context();
+    await syncTargetSecurityGroupRules(retry, input);
+    expect(retry.changes).toEqual([]);
+    expect(await rulesFrom(node, backend)).toEqual([managed(30080)]);
   });
 });
