@@ -15,6 +15,7 @@ import type {
   V1ServicePort,
 } from '@kubernetes/client-node';
 import { type ClusterObjects, emptyClusterObjects } from '../../shared/cluster';
+import type { IngressClassParamsObject } from '../../shared/ingress-class-params';
 import { defaultHealthCheck, fixed404, forward, host, type NStack, path, rules } from './neutral';
 
 export const P = 'alb.ingress.kubernetes.io/';
@@ -213,4 +214,34 @@ export function baseStackWith(edit: (s: NStack) => void): NStack {
   const s = baseStack();
   edit(s);
   return s;
+}
+
+// ---- IngressClassParams: LBC's tests attach them to a member's class configuration in code; here the
+// IngressClass references them as the LBC's users write it.
+
+export function classParams(name: string, spec: Record<string, unknown>): IngressClassParamsObject {
+  return { apiVersion: 'elbv2.k8s.aws/v1beta1', kind: 'IngressClassParams', metadata: { name }, spec };
+}
+
+export function ingressClass(name: string, params?: string): V1IngressClass {
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'IngressClass',
+    metadata: { name },
+    spec: {
+      controller: 'ingress.k8s.aws/alb',
+      ...(params
+        ? { parameters: { apiGroup: 'elbv2.k8s.aws', kind: 'IngressClassParams', name: params } }
+        : {}),
+    },
+  };
+}
+
+/** `objects` with the class `alb` taking its parameters from IngressClassParams `alb-params` = `spec`. */
+export function withClassParams(objects: ClusterObjects, spec: Record<string, unknown>): ClusterObjects {
+  return {
+    ...objects,
+    ingressClasses: [ingressClass('alb', 'alb-params')],
+    ingressClassParams: [classParams('alb-params', spec)],
+  };
 }

@@ -3,28 +3,15 @@
  * and valid group names. LBC's "deleted without finalizer" Ingress is gone from the API server, so it is
  * absent here; "deleted with finalizer" carries a deletionTimestamp.
  */
-import type { V1Ingress, V1IngressClass } from '@kubernetes/client-node';
+import type { V1Ingress } from '@kubernetes/client-node';
 import type { ConformanceCase } from '../case';
-import { cluster, ingress } from '../fixtures';
+import { classParams, cluster, ingress, ingressClass } from '../fixtures';
 
 const file = 'group_loader_test.go';
 const loadSource = `${file}: Test_defaultGroupLoader_Load`;
 const sortSource = `${file}: Test_defaultGroupLoader_sortGroupMembers`;
 const nameSource = `${file}: Test_validateGroupName`;
 
-function ingressClass(name: string, params?: string): V1IngressClass {
-  return {
-    apiVersion: 'networking.k8s.io/v1',
-    kind: 'IngressClass',
-    metadata: { name },
-    spec: {
-      controller: 'ingress.k8s.aws/alb',
-      ...(params
-        ? { parameters: { apiGroup: 'elbv2.k8s.aws', kind: 'IngressClassParams', name: params } }
-        : {}),
-    },
-  };
-}
 const CLASSES = [
   ingressClass('ing-class-a', 'ing-class-a-params'),
   ingressClass('ing-class-b', 'ing-class-b-params'),
@@ -69,6 +56,19 @@ const ing7WithImplicitFinalizer = member('ing-7', {
   finalizers: ['ingress.k8s.aws/resources'],
 });
 
+const PARAMS = [
+  classParams('ing-class-a-params', { group: { name: 'awesome-group' } }),
+  classParams('ing-class-b-params', { group: { name: 'awesome-group' } }),
+  classParams('ing-class-c-params', { group: { name: 'another-group' } }),
+];
+const ing1DeletedWithFinalizer = member('ing-1', {
+  className: 'ing-class-a',
+  finalizers: ['group.ingress.k8s.aws/awesome-group'],
+  deleting: true,
+});
+const ing1WithHighGroupOrder = member('ing-1', { className: 'ing-class-a' });
+ing1WithHighGroupOrder.metadata!.annotations = { 'alb.ingress.kubernetes.io/group.order': '100' };
+
 const load = (
   name: string,
   stackId: string,
@@ -79,7 +79,7 @@ const load = (
   name,
   source: loadSource,
   stackId,
-  objects: cluster({ ingressClasses: CLASSES, ingresses }),
+  objects: cluster({ ingressClasses: CLASSES, ingressClassParams: PARAMS, ingresses }),
   lbc: { kind: 'group', members, inactiveMembers },
 });
 
@@ -197,6 +197,31 @@ export const GROUP_CASES: ConformanceCase[] = [
     false,
   ),
 
+  load(
+    'load explicit group(awesome-group)',
+    'awesome-group',
+    [ing1, ing2, ing3, ing4, ing5, ing6, ing7],
+    ['ing-ns/ing-1', 'ing-ns/ing-2', 'ing-ns/ing-5', 'ing-ns/ing-7'],
+  ),
+  load(
+    'load explicit group(awesome-group) - ing-1 been deleted with finalizer',
+    'awesome-group',
+    [ing1DeletedWithFinalizer, ing2, ing3, ing4, ing5, ing6, ing7],
+    ['ing-ns/ing-2', 'ing-ns/ing-5', 'ing-ns/ing-7'],
+    ['ing-ns/ing-1'],
+  ),
+  load(
+    'load explicit group(awesome-group) - ing-1 been deleted without finalizer',
+    'awesome-group',
+    [ing2, ing3, ing4, ing5, ing6, ing7],
+    ['ing-ns/ing-2', 'ing-ns/ing-5', 'ing-ns/ing-7'],
+  ),
+  load(
+    'load explicit group(awesome-group) - ing-1 have explicit high group order',
+    'awesome-group',
+    [ing1WithHighGroupOrder, ing2, ing3, ing4, ing5, ing6, ing7],
+    ['ing-ns/ing-2', 'ing-ns/ing-5', 'ing-ns/ing-7', 'ing-ns/ing-1'],
+  ),
   load(
     'load implicit group(ing-ns/ing-4)',
     'ing-ns/ing-4',

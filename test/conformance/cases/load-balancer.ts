@@ -5,7 +5,7 @@
  * namespace/name, which one namespace cannot hold, so the second is `ing-2`.
  */
 import type { ConformanceCase } from '../case';
-import { cluster, ingress, rule, service, to } from '../fixtures';
+import { cluster, ingress, rule, service, to, withClassParams } from '../fixtures';
 
 const lbFile = 'model_build_load_balancer_test.go';
 const nameSource = `${lbFile}: Test_defaultModelBuildTask_buildLoadBalancerName`;
@@ -24,7 +24,100 @@ const members = (...annotations: Record<string, string>[]) =>
     services: [svc],
   });
 
+const classAttributes = (pairs: [string, string][]) => ({
+  loadBalancerAttributes: pairs.map(([key, value]) => ({ key, value })),
+});
+const classAttrSource = attrSource;
+
 export const LOAD_BALANCER_CASES: ConformanceCase[] = [
+  {
+    name: 'non-empty annotation attributes from single Ingress, non-empty IngressClass attributes - has overlap attributes',
+    source: classAttrSource,
+    stackId: 'awesome-ns/ing-1',
+    objects: withClassParams(
+      members({ 'load-balancer-attributes': 'idle_timeout.timeout_seconds=30' }),
+      classAttributes([
+        ['idle_timeout.timeout_seconds', '45'],
+        ['access_logs.s3.enabled', 'true'],
+      ]),
+    ),
+    lbc: {
+      kind: 'stack',
+      select: (s) => s.loadBalancer.attributes,
+      equals: { 'idle_timeout.timeout_seconds': '45', 'access_logs.s3.enabled': 'true' },
+    },
+  },
+  {
+    name: 'non-empty annotation attributes from multiple Ingresses, non-empty IngressClass attributes - has overlap attributes',
+    source: classAttrSource,
+    adapted: sameNameAdapted,
+    stackId: 'awesome-group',
+    objects: withClassParams(
+      members(
+        { 'group.name': 'awesome-group', 'load-balancer-attributes': 'idle_timeout.timeout_seconds=30' },
+        {
+          'group.name': 'awesome-group',
+          'load-balancer-attributes': 'idle_timeout.timeout_seconds=30, deletion_protection.enabled=true',
+        },
+      ),
+      classAttributes([
+        ['idle_timeout.timeout_seconds', '45'],
+        ['access_logs.s3.enabled', 'true'],
+      ]),
+    ),
+    lbc: {
+      kind: 'stack',
+      select: (s) => s.loadBalancer.attributes,
+      equals: {
+        'idle_timeout.timeout_seconds': '45',
+        'access_logs.s3.enabled': 'true',
+        'deletion_protection.enabled': 'true',
+      },
+    },
+  },
+  {
+    name: 'non-empty annotation attributes from Ingress, non-empty IngressClass attributes - no overlap attributes',
+    source: classAttrSource,
+    stackId: 'awesome-ns/ing-1',
+    objects: withClassParams(
+      members({ 'load-balancer-attributes': 'deletion_protection.enabled=true' }),
+      classAttributes([
+        ['idle_timeout.timeout_seconds', '45'],
+        ['access_logs.s3.enabled', 'true'],
+      ]),
+    ),
+    lbc: {
+      kind: 'stack',
+      select: (s) => s.loadBalancer.attributes,
+      equals: {
+        'idle_timeout.timeout_seconds': '45',
+        'access_logs.s3.enabled': 'true',
+        'deletion_protection.enabled': 'true',
+      },
+    },
+  },
+  {
+    name: 'non-empty annotation attributes from multiple Ingresses, non-empty IngressClass attributes - no overlap attributes',
+    source: classAttrSource,
+    adapted: sameNameAdapted,
+    stackId: 'awesome-group',
+    objects: withClassParams(
+      members(
+        { 'group.name': 'awesome-group', 'load-balancer-attributes': 'idle_timeout.timeout_seconds=30' },
+        { 'group.name': 'awesome-group', 'load-balancer-attributes': 'deletion_protection.enabled=true' },
+      ),
+      classAttributes([['access_logs.s3.enabled', 'true']]),
+    ),
+    lbc: {
+      kind: 'stack',
+      select: (s) => s.loadBalancer.attributes,
+      equals: {
+        'access_logs.s3.enabled': 'true',
+        'idle_timeout.timeout_seconds': '30',
+        'deletion_protection.enabled': 'true',
+      },
+    },
+  },
   {
     name: 'no annotation implicit group',
     source: nameSource,
@@ -48,6 +141,14 @@ export const LOAD_BALANCER_CASES: ConformanceCase[] = [
     stackId: 'awesome-ns/ing-1',
     objects: members({ 'load-balancer-name': 'foo', scheme: 'internet-facing' }),
     lbc: { kind: 'stack', select: (s) => s.loadBalancer.name, equals: 'foo' },
+  },
+  {
+    name: 'name IngressClassParams',
+    source: nameSource,
+    stackId: 'awesome-ns/ing-1',
+    objects: withClassParams(members({ 'load-balancer-name': 'name-2' }), { loadBalancerName: 'name-1' }),
+    lbc: { kind: 'stack', select: (s) => s.loadBalancer.name, equals: 'name-1' },
+    // The class value wins; the overridden annotation is named in a warning.
   },
   {
     name: 'trim name annotation',

@@ -11,10 +11,12 @@ import {
   svc1,
   svc2,
   svc3,
+  svc3Tg,
   svcIpv6,
   svcNamedTargetPort,
   tableCluster,
   to,
+  withClassParams,
 } from '../fixtures';
 import { defaultHealthCheck, fixed404, forward, host, type NStack, path, rules } from '../neutral';
 
@@ -22,6 +24,9 @@ const source = 'model_builder_test.go: Test_defaultModelBuilder_Build';
 /** LBC's test account id has 7 digits; Albatross accepts only well-formed ACM ARNs. */
 const cert = (id: string) => `arn:aws:acm:us-east-1:999999999999:certificate/${id}`;
 const lbcCert = (id: string) => `arn:aws:acm:us-east-1:9999999:certificate/${id}`;
+/** LBC's test puts an annotation line into the field; it passes through LBC's builder as it is. */
+const LBC_WAF_VALUE =
+  'alb.ingress.kubernetes.io/wafv2-acl-arn: arn:aws:wafv2:us-west-2:xxxxx:regional/webacl/xxxxxxx/3ab78708-85b0-49d3-b4e1-7a9615a6613b';
 const ADAPTED_ARN = 'ACM ARNs with a 12-digit account id (LBC writes 9999999)';
 
 const internetFacing = (s: NStack) => {
@@ -121,6 +126,118 @@ export const MODEL_BUILDER_CASES: ConformanceCase[] = [
         );
         s.targetGroups = { 'ns-1/ing-1-svc-1:80': instanceTg, 'ns-1/ing-1-svc-1:http': instanceTg };
       }),
+    },
+  },
+  {
+    name: 'Ingress - inboundCIDRs in IngressClassParams',
+    source,
+    objects: withClassParams(tableCluster({ 'inbound-cidrs': '20.0.0.0/8' }), {
+      inboundCIDRs: ['10.0.0.0/8', '172.16.0.0/12'],
+    }),
+    lbc: {
+      kind: 'stack',
+      equals: baseStackWith((s) => {
+        s.securityGroup = { name: 'k8s-ns1-ing1-bd83176788', ingress: ['80 10.0.0.0/8', '80 172.16.0.0/12'] };
+      }),
+    },
+  },
+  {
+    name: 'Ingress - ssl-policy in IngressClassParams',
+    source,
+    adapted: ADAPTED_ARN,
+    objects: withClassParams(
+      tableCluster({ 'certificate-arn': cert('11111111'), 'ssl-policy': 'annotated-ssl-policy' }),
+      { sslPolicy: 'ingress-class-policy' },
+    ),
+    lbc: { kind: 'stack', equals: baseStackWith(httpsOnly([cert('11111111')], 'ingress-class-policy')) },
+  },
+  {
+    name: 'Ingress - certificate-arn in IngressClassParams',
+    source,
+    adapted: ADAPTED_ARN,
+    objects: withClassParams(tableCluster({ 'certificate-arn': cert('annotated-certificate-arn') }), {
+      certificateArn: [cert('ingress-class-certificate-arn')],
+    }),
+    lbc: { kind: 'stack', equals: baseStackWith(httpsOnly([cert('ingress-class-certificate-arn')])) },
+  },
+  {
+    name: 'Ingress - target-type in IngressClassParams',
+    source,
+    objects: withClassParams(tableCluster({ 'target-type': 'instance' }), { targetType: 'ip' }),
+    lbc: {
+      kind: 'stack',
+      equals: baseStackWith((s) => {
+        // The class wins over the Ingress and over svc-2's own target-type: instance.
+        const ip = { ...instanceTg, targetType: 'ip' as const, port: 8080 };
+        s.targetGroups = {
+          'ns-1/ing-1-svc-1:http': ip,
+          'ns-1/ing-1-svc-2:http': ip,
+          'ns-1/ing-1-svc-3:https': svc3Tg,
+        };
+      }),
+    },
+  },
+  {
+    name: 'Ingress - wafv2AclArn in IngressClassParams',
+    source,
+    objects: withClassParams(tableCluster(), { wafv2AclArn: LBC_WAF_VALUE }),
+    lbc: {
+      kind: 'stack',
+      equals: baseStackWith((s) => {
+        s.loadBalancer.wafv2AclArn = LBC_WAF_VALUE;
+      }),
+    },
+    status: 'deviation',
+    deviation: 'malformed WAFv2 ARNs are denied where LBC takes any string (and AWS fails later)',
+    albatross: {
+      kind: 'error',
+      problems: [/IngressClassParams alb-params spec\.wafv2AclArn: .*expected a WAFv2 regional WebACL ARN/],
+    },
+  },
+  {
+    name: 'Ingress - ingress with managed prefix list in IngressClassParam',
+    source,
+    objects: withClassParams(tableCluster({ 'security-group-prefix-lists': 'pl-00000000' }), {
+      prefixListsIDs: ['pl-11111111', 'pl-22222222'],
+    }),
+    lbc: {
+      kind: 'stack',
+      select: (s) => s.securityGroup?.ingress,
+      equals: ['80 pl-11111111', '80 pl-22222222'],
+    },
+    status: 'unsupported',
+    unsupported: 'prefix lists (IngressClassParams prefixListsIDs, security-group-prefix-lists)',
+    albatross: {
+      kind: 'stack',
+      select: (s) => s.securityGroup?.ingress,
+      equals: ['80 0.0.0.0/0'],
+      warnings: [
+        /spec\.prefixListsIDs is not supported by Albatross/,
+        /security-group-prefix-lists is not supported/,
+      ],
+    },
+  },
+  {
+    name: 'Ingress - ingress with managed prefix list in IngressClassParam - input PrefixListsIDsLegacy',
+    source,
+    objects: withClassParams(tableCluster({ 'security-group-prefix-lists': 'pl-00000000' }), {
+      PrefixListsIDs: ['pl-11111111', 'pl-22222222'],
+    }),
+    lbc: {
+      kind: 'stack',
+      select: (s) => s.securityGroup?.ingress,
+      equals: ['80 pl-11111111', '80 pl-22222222'],
+    },
+    status: 'unsupported',
+    unsupported: 'prefix lists (IngressClassParams prefixListsIDs, security-group-prefix-lists)',
+    albatross: {
+      kind: 'stack',
+      select: (s) => s.securityGroup?.ingress,
+      equals: ['80 0.0.0.0/0'],
+      warnings: [
+        /spec\.PrefixListsIDs is not supported by Albatross/,
+        /security-group-prefix-lists is not supported/,
+      ],
     },
   },
   {
@@ -336,13 +453,13 @@ export const MODEL_BUILDER_CASES: ConformanceCase[] = [
   {
     name: 'Ingress - default IPv4 CIDR when no IP range',
     source,
-    objects: tableCluster(),
+    objects: withClassParams(tableCluster(), {}),
     lbc: { kind: 'stack', select: (s) => s.securityGroup?.ingress, equals: ['80 0.0.0.0/0'] },
   },
   {
     name: 'Ingress - default dualstack CIDR when no IP range',
     source,
-    objects: tableCluster({ 'ip-address-type': 'dualstack' }),
+    objects: withClassParams(tableCluster({ 'ip-address-type': 'dualstack' }), {}),
     lbc: {
       kind: 'stack',
       equals: baseStackWith((s) => {

@@ -4,7 +4,7 @@
  * groups LBC assembles in code are explicit groups (`group.name`).
  */
 import type { ConformanceCase } from '../case';
-import { cluster, ingress, rule, service, to } from '../fixtures';
+import { classParams, cluster, ingress, ingressClass, rule, service, to } from '../fixtures';
 import { fixed404, type NStack, sslRedirect } from '../neutral';
 
 const source = 'model_builder_test.go: Test_defaultModelBuildTask_buildSSLRedirectConfig';
@@ -13,12 +13,20 @@ const groupAdapted = `${adapted}; the group LBC builds in code is group.name=awe
 const CERT = 'arn:aws:acm:us-east-1:999999999999:certificate/11111111';
 const ports = { 'listen-ports': '[{"HTTP":80},{"HTTPS":443}]', 'certificate-arn': CERT };
 
-function member(n: 1 | 2, annotations: Record<string, string>, group?: string) {
-  return ingress(`ns-${n}`, `ing-${n}`, {
+function member(n: 1 | 2, annotations: Record<string, string>, group?: string, className = 'alb') {
+  const ing = ingress(`ns-${n}`, `ing-${n}`, {
     annotations: { ...ports, ...(group ? { 'group.name': group } : {}), ...annotations },
     rules: [rule(`app-${n}.example.com`, to(`/svc-${n}`, `svc-${n}`, 'http'))],
   });
+  ing.spec!.ingressClassName = className;
+  return ing;
 }
+/** Class `alb-redirect` takes `sslRedirectPort: "443"` from its IngressClassParams. */
+const redirectClass = {
+  ingressClasses: [ingressClass('alb'), ingressClass('alb-redirect', 'redirect-params')],
+  ingressClassParams: [classParams('redirect-params', { sslRedirectPort: '443' })],
+};
+const paramsAdapted = `${groupAdapted}; ing-1's class configuration is the IngressClass alb-redirect with IngressClassParams`;
 const services = [1, 2].map((n) =>
   service(`ns-${n}`, `svc-${n}`, [{ name: 'http', port: 80, targetPort: 8080, nodePort: 32768 }]),
 );
@@ -48,6 +56,13 @@ export const SSL_REDIRECT_CASES: ConformanceCase[] = [
     source,
     adapted,
     objects: single({ 'ssl-redirect': '443' }),
+    lbc: { kind: 'stack', select: http80, equals: redirects },
+  },
+  {
+    name: 'single Ingress with IngressClassParam for ssl-redirect',
+    source,
+    adapted: `${adapted}; the IngressClass alb-redirect with IngressClassParams`,
+    objects: cluster({ ...redirectClass, ingresses: [member(1, {}, undefined, 'alb-redirect')], services }),
     lbc: { kind: 'stack', select: http80, equals: redirects },
   },
   {
@@ -86,6 +101,33 @@ export const SSL_REDIRECT_CASES: ConformanceCase[] = [
     adapted: groupAdapted,
     stackId: 'awesome-group',
     objects: pair({ 'ssl-redirect': '443' }, {}),
+    lbc: { kind: 'stack', select: http80, equals: redirects },
+  },
+  {
+    name: 'multiple Ingress with one IngressClassParam for ssl-redirect',
+    source,
+    adapted: paramsAdapted,
+    stackId: 'awesome-group',
+    objects: cluster({
+      ...redirectClass,
+      ingresses: [member(1, {}, 'awesome-group', 'alb-redirect'), member(2, {}, 'awesome-group')],
+      services,
+    }),
+    lbc: { kind: 'stack', select: http80, equals: redirects },
+  },
+  {
+    name: 'multiple Ingress with SSLRedirectPort defined by both annotation and IngressClassParams',
+    source,
+    adapted: paramsAdapted,
+    stackId: 'awesome-group',
+    objects: cluster({
+      ...redirectClass,
+      ingresses: [
+        member(1, {}, 'awesome-group', 'alb-redirect'),
+        member(2, { 'ssl-redirect': '443' }, 'awesome-group'),
+      ],
+      services,
+    }),
     lbc: { kind: 'stack', select: http80, equals: redirects },
   },
   {
