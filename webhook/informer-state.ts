@@ -24,8 +24,8 @@ interface Source {
 
 const PARAMS = { group: 'elbv2.k8s.aws', version: 'v1beta1', plural: 'ingressclassparams' } as const;
 
-const isNotFound = (err: unknown) =>
-  (err as { code?: number })?.code === 404 || (err as { statusCode?: number })?.statusCode === 404;
+const statusOf = (err: unknown): number | undefined =>
+  (err as { code?: number })?.code ?? (err as { statusCode?: number })?.statusCode;
 
 export class InformerClusterState implements ClusterState {
   private readonly store = new ObjectStore();
@@ -78,19 +78,27 @@ export class InformerClusterState implements ClusterState {
         }, 2000).unref();
       });
       if (kind !== 'IngressClassParams') return { kind, informer };
+      // Just after the CRD is established the API server may still answer 429 "storage is
+      // (re)initializing": retry those briefly; only a 404 means the CRD is not there.
       const probe = async () => {
-        try {
-          await listParams();
-          return true;
-        } catch (err) {
-          if (!isNotFound(err)) throw err;
-          onError(
-            kind,
-            new Error(
-              `${PARAMS.plural}.${PARAMS.group} is not installed: IngressClassParams are ignored until the CRD is applied and the webhook restarted`,
-            ),
-          );
-          return false;
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await listParams();
+            return true;
+          } catch (err) {
+            const code = statusOf(err);
+            if (code === 404) {
+              onError(
+                kind,
+                new Error(
+                  `${PARAMS.plural}.${PARAMS.group} is not installed: IngressClassParams are ignored until the CRD is applied and the webhook restarted`,
+                ),
+              );
+              return false;
+            }
+            if (!(code === 429 || (code !== undefined && code >= 500)) || attempt >= 20) throw err;
+            await new Promise((r) => setTimeout(r, 500));
+          }
         }
       };
       return { kind, informer, probe };

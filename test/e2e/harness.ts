@@ -1,11 +1,12 @@
 /**
  * The whole product on loopback for suites and benchmarks that need a fresh one: etcd + kube-apiserver,
- * moto seeded as local mode seeds it, the project's RBAC and IngressClass applied, the webhook running
+ * moto seeded as local mode seeds it, the project's RBAC, IngressClass and CRDs applied, the webhook running
  * in-process as the project's ServiceAccount, and its own webhook configurations registered.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { stringify } from 'yaml';
 import { type SeededWorld, seedLocalWorld } from '../../cli/dev/seed';
@@ -71,6 +72,15 @@ export async function startHarness(o: {
     const manifests = renderManifests();
     const keep = ['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'];
     await apply(manifests.filter((m) => [...keep, 'IngressClass'].includes(m.kind)));
+    // The CRDs the product reads (IngressClassParams), established before the webhook lists them.
+    const crds = fileURLToPath(new URL('../../infra/crds/', import.meta.url));
+    for (const args of [
+      ['apply', '-f', crds],
+      ['wait', '--for=condition=Established', 'crd', '--all', '--timeout=30s'],
+    ]) {
+      const r = await k.kubectl(args);
+      if (r.code !== 0) throw new Error(`kubectl ${args[0]}: ${r.stderr}`);
+    }
     const token = await k.kubectl([
       'create',
       'token',
