@@ -3,6 +3,7 @@
  * backoff with full jitter on throttling, 5xx and transient errors) and a per-client call counter.
  */
 import { ACMClient } from '@aws-sdk/client-acm';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -63,4 +64,12 @@ export interface ReconcilerControlClients {
 export function createReconcilerControlClients(o: AwsClientOptions): ReconcilerControlClients {
   const config = clientConfig(o);
   return { lambda: new LambdaClient(config), sqs: new SQSClient(config) };
+}
+
+/**
+ * The webhook's metrics publisher. Request compression off: a minute of webhook metrics is about 1 KB, so
+ * gzip saves nothing, and emulators (moto) fail on gzipped PutMetricData bodies over 10 KB.
+ */
+export function createCloudWatchClient(o: AwsClientOptions): CloudWatchClient {
+  return new CloudWatchClient({ ...clientConfig(o), disableRequestCompression: true });
 }

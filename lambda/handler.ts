@@ -23,6 +23,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { StackSnapshot } from '../shared/messages';
+import { FAILURE_LOG_FIELDS, FAILURE_LOG_MESSAGE } from '../shared/metric-names';
 import { createMetrics, type ReconcilerMetrics, SERVICE_NAME } from './metrics';
 import {
   type AwsClients,
@@ -129,8 +130,13 @@ export function createHandler(deps: HandlerDeps): SqsBatchHandler {
         changes: outcome.changes,
       };
       if (outcome.outcome === 'Failed') {
-        logger.error('reconcile failed; the message is retried, then moved to the DLQ', {
+        // Flat fields (stackId comes from the appended keys): the dashboard's "failing stacks" query
+        // reads them without parsing nested JSON.
+        logger.error(FAILURE_LOG_MESSAGE, {
           ...summary,
+          [FAILURE_LOG_FIELDS.reason]: outcome.error.reason,
+          [FAILURE_LOG_FIELDS.errorMessage]: outcome.error.message,
+          ...(outcome.error.awsCode ? { [FAILURE_LOG_FIELDS.awsCode]: outcome.error.awsCode } : {}),
           error: outcome.error,
         });
       } else {

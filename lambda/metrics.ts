@@ -1,5 +1,5 @@
 /**
- * The reconciler's CloudWatch metrics, as EMF lines written by Powertools (namespace `Albatross`, default
+ * The reconciler's CloudWatch metrics (names in shared/metric-names.ts), as EMF lines written by Powertools (namespace `Albatross`, default
  * dimension `service`). Dimensions are low-cardinality only — `Outcome` and `Reason`, both closed enums —
  * never a stack id: per-stack detail lives in the logs and the results queue.
  *
@@ -15,9 +15,16 @@
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { FailureReason } from '../shared/messages';
+import {
+  RECONCILER_METRICS as M,
+  METRICS_NAMESPACE,
+  OUTCOME_DIMENSION,
+  REASON_DIMENSION,
+  RECONCILER_SERVICE,
+} from '../shared/metric-names';
 
-export const METRICS_NAMESPACE = 'Albatross';
-export const SERVICE_NAME = 'albatross-reconciler';
+export { METRICS_NAMESPACE };
+export const SERVICE_NAME = RECONCILER_SERVICE;
 
 export interface StackMeasurement {
   outcome: 'Succeeded' | 'Failed' | 'Skipped';
@@ -42,21 +49,24 @@ export function createMetrics(options: { namespace?: string; serviceName?: strin
   return {
     stack(m) {
       // Each dimensioned count is its own EMF document: a dimension set applies to every metric in one.
-      metrics.singleMetric().addDimension('Outcome', m.outcome).addMetric('Reconciles', MetricUnit.Count, 1);
+      metrics
+        .singleMetric()
+        .addDimension(OUTCOME_DIMENSION, m.outcome)
+        .addMetric(M.reconciles, MetricUnit.Count, 1);
       if (m.outcome === 'Failed') {
         metrics
           .singleMetric()
-          .addDimension('Reason', m.reason ?? 'Internal')
-          .addMetric('ReconcileFailures', MetricUnit.Count, 1);
+          .addDimension(REASON_DIMENSION, m.reason ?? 'Internal')
+          .addMetric(M.failures, MetricUnit.Count, 1);
       }
-      metrics.addMetric('ReconcileDuration', MetricUnit.Milliseconds, m.durationMs);
-      metrics.addMetric('AwsCallsRead', MetricUnit.Count, m.apiCalls.read);
-      metrics.addMetric('AwsCallsWrite', MetricUnit.Count, m.apiCalls.write);
-      metrics.addMetric('ThrottledCalls', MetricUnit.Count, m.throttled);
+      metrics.addMetric(M.durationMs, MetricUnit.Milliseconds, m.durationMs);
+      metrics.addMetric(M.awsCallsRead, MetricUnit.Count, m.apiCalls.read);
+      metrics.addMetric(M.awsCallsWrite, MetricUnit.Count, m.apiCalls.write);
+      metrics.addMetric(M.throttledCalls, MetricUnit.Count, m.throttled);
     },
     batch(m) {
-      metrics.addMetric('SnapshotsCoalesced', MetricUnit.Count, m.coalesced);
-      metrics.addMetric('MalformedMessages', MetricUnit.Count, m.malformed);
+      metrics.addMetric(M.coalesced, MetricUnit.Count, m.coalesced);
+      metrics.addMetric(M.malformed, MetricUnit.Count, m.malformed);
     },
     flush() {
       if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();

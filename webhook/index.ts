@@ -5,8 +5,9 @@
 import { hostname } from 'node:os';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { KubeConfig } from '@kubernetes/client-node';
-import { createAwsClients } from '../aws/clients';
+import { createAwsClients, createCloudWatchClient } from '../aws/clients';
 import { listClusterStacks } from '../aws/cluster-stacks';
+import { CloudWatchPublisher } from './cloudwatch';
 import type { ClusterState } from './cluster-state';
 import { type ClusterWriter, KubeClusterWriter, LogClusterWriter } from './cluster-writer';
 import { Forwarder, modelFailureRecipients } from './forwarder';
@@ -45,6 +46,11 @@ export interface WebhookConfig {
   /** Lease namespace (default: POD_NAMESPACE or albatross-system). */
   leaseNamespace?: string;
   log?: (line: string) => void;
+  /**
+   * The webhook's metrics to CloudWatch (namespace Albatross, dimension Cluster) once a minute. Default: on
+   * when forwarding is (`queueUrl` set, so AWS is reachable); `false` turns it off.
+   */
+  cloudWatchMetrics?: false | { intervalMs?: number };
   /** Replaces the Kubernetes writer (tests, local mode). */
   writer?: ClusterWriter;
   /**
@@ -58,6 +64,7 @@ export interface WebhookConfig {
 
 export interface Webhook extends RunningWebhook {
   state: ClusterState;
+  cloudWatch?: CloudWatchPublisher;
   forwarder?: Forwarder;
   results?: ResultsConsumer;
   /** Present when `podReadinessGates` is on. */
@@ -184,6 +191,19 @@ export async function startWebhook(c: WebhookConfig): Promise<Webhook> {
     : undefined;
   results?.start();
 
+  const publishing = c.cloudWatchMetrics ?? (c.queueUrl ? {} : false);
+  const cloudWatch = publishing
+    ? new CloudWatchPublisher({
+        cloudwatch: createCloudWatchClient({ region, maxAttempts: 2 }),
+        cluster: c.clusterName,
+        metrics,
+        isLeader,
+        log,
+        ...(publishing.intervalMs ? { intervalMs: publishing.intervalMs } : {}),
+      })
+    : undefined;
+  cloudWatch?.start();
+
   return {
     ...server,
     state,
@@ -198,6 +218,7 @@ export async function startWebhook(c: WebhookConfig): Promise<Webhook> {
       await forwarder?.flush();
       await forwarder?.drain();
       await results?.stop();
+      await cloudWatch?.stop();
       await leader?.stop();
       await state.stop();
     },

@@ -2,6 +2,14 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ForwarderMetrics } from './forwarder';
 
+export interface WebhookTotals {
+  denials: number;
+  sent: number;
+  sendFailures: number;
+  overflow: number;
+  queueDepth: number;
+}
+
 export class WebhookMetrics implements ForwarderMetrics {
   readonly registry = new Registry();
   readonly admission = new Histogram({
@@ -37,6 +45,19 @@ export class WebhookMetrics implements ForwarderMetrics {
     help: 'Snapshots dropped from the full in-memory queue (recovered by the next resync)',
     registers: [this.registry],
   });
+
+  /** Running totals (counters since start) and the current queue depth, for the CloudWatch publisher. */
+  async totals(): Promise<WebhookTotals> {
+    const sum = async (m: { get(): Promise<{ values: { value: number }[] }> }) =>
+      (await m.get()).values.reduce((a, v) => a + v.value, 0);
+    return {
+      denials: await sum(this.denials),
+      sent: await sum(this.sends),
+      sendFailures: await sum(this.failures),
+      overflow: await sum(this.overflows),
+      queueDepth: await sum(this.depth),
+    };
+  }
 
   queueDepth(n: number) {
     this.depth.set(n);

@@ -5,7 +5,9 @@
  * `elasticloadbalancing:CreateAction` / `ec2:CreateAction`), tightened from "the tag exists" to "the tag
  * names this cluster", so one account can host several clusters without them touching each other.
  */
+
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { METRICS_NAMESPACE } from '../../shared/metric-names';
 
 export const CLUSTER_TAG = 'elbv2.k8s.aws/cluster';
 
@@ -180,6 +182,22 @@ export function webhookReadStatements(): PolicyStatement[] {
         'tag:GetResources',
       ],
       resources: ['*'],
+    }),
+  ];
+}
+
+/**
+ * The webhook publishes its own metrics (webhook/cloudwatch.ts). PutMetricData has no resource; the
+ * namespace condition keeps the role from writing anyone else's metrics.
+ */
+export function webhookMetricsStatements(): PolicyStatement[] {
+  return [
+    new PolicyStatement({
+      sid: 'PutAlbatrossMetrics',
+      effect: Effect.ALLOW,
+      actions: ['cloudwatch:PutMetricData'],
+      resources: ['*'],
+      conditions: { StringEquals: { 'cloudwatch:namespace': METRICS_NAMESPACE } },
     }),
   ];
 }

@@ -27,7 +27,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { AlbatrossObservability, METRICS_NAMESPACE, SERVICE_NAME } from './observability';
-import { reconcilerStatements, webhookReadStatements } from './policies';
+import { reconcilerStatements, webhookMetricsStatements, webhookReadStatements } from './policies';
 
 export const LAMBDA_TIMEOUT = Duration.seconds(60);
 /** AWS's recommendation for Lambda-fed queues: at least 6 × the function timeout. */
@@ -52,6 +52,8 @@ export interface AlbatrossStackProps extends StackProps {
   podIdentityAssociation?: boolean;
   /** IRSA: the cluster's IAM OIDC provider ARN, to let the ServiceAccount assume the role that way too. */
   oidcProviderArn?: string;
+  /** Where alarm descriptions and the dashboard link the runbook (default: docs/operations.md on GitHub). */
+  runbookUrl?: string;
   /** Alarm notifications: an e-mail address subscribed to a new SNS topic. */
   alarmEmail?: string;
   /**
@@ -167,6 +169,7 @@ export class AlbatrossStack extends Stack {
     this.queue.grantSendMessages(this.webhookRole);
     this.resultsQueue.grantConsumeMessages(this.webhookRole);
     for (const statement of webhookReadStatements()) this.webhookRole.addToPolicy(statement);
+    for (const statement of webhookMetricsStatements()) this.webhookRole.addToPolicy(statement);
     if (props.podIdentityAssociation !== false) {
       new CfnPodIdentityAssociation(this, 'WebhookPodIdentity', {
         clusterName: props.clusterName,
@@ -180,6 +183,9 @@ export class AlbatrossStack extends Stack {
     if (alarmTopic && props.alarmEmail) alarmTopic.addSubscription(new EmailSubscription(props.alarmEmail));
     new AlbatrossObservability(this, 'Observability', {
       dashboardName: `Albatross-${cluster}`,
+      clusterName: props.clusterName,
+      reconcilerLogGroup: logGroup,
+      ...(props.runbookUrl ? { runbookUrl: props.runbookUrl } : {}),
       queue: this.queue,
       deadLetterQueue: this.deadLetterQueue,
       reconciler,

@@ -19,6 +19,7 @@ import { type AwsClients, createAwsClients, reconcileStack } from '../../lambda/
 import { sqsResultSink } from '../../lambda/results';
 import { encodeSnapshotBody } from '../../shared/codec';
 import { ReconcileResult, type StackSnapshot } from '../../shared/messages';
+import { FAILURE_LOG_FIELDS, FAILURE_LOG_MESSAGE } from '../../shared/metric-names';
 import { DIGEST_TAG } from '../../shared/tags';
 import { awsClientConfig, TEST_REGION } from '../support/moto';
 import { desiredStack, stackSnapshot } from '../support/snapshot-fixtures';
@@ -254,6 +255,13 @@ describe('a batch', () => {
     expect(metricValues('MalformedMessages')).toEqual([0]); // the junk is held back, not yet dropped
     const failedLog = jsonLines().find((l) => l.level === 'ERROR' && l.stackId === 'ns/b');
     expect(failedLog).toMatchObject({ seq: 2, error: { reason: 'NotOwned' } });
+    // The flat fields the dashboard's "failing stacks" query reads (shared/metric-names.ts).
+    expect(failedLog).toMatchObject({
+      message: FAILURE_LOG_MESSAGE,
+      [FAILURE_LOG_FIELDS.stackId]: 'ns/b',
+      [FAILURE_LOG_FIELDS.reason]: 'NotOwned',
+      [FAILURE_LOG_FIELDS.errorMessage]: b.error?.message,
+    });
   });
 
   it('with scope batch, a failure holds back every later record and runs none of them', async () => {

@@ -2,8 +2,14 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Code } from 'aws-cdk-lib/aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ALARM_THRESHOLDS } from '../../infra/aws/observability';
+import { ALARM_THRESHOLDS, DEFAULT_RUNBOOK_URL } from '../../infra/aws/observability';
 import { AlbatrossStack, type AlbatrossStackProps, oidcIssuer } from '../../infra/aws/stack';
+import {
+  FAILURE_LOG_FIELDS,
+  FAILURE_LOG_MESSAGE,
+  METRICS_NAMESPACE,
+  WEBHOOK_METRICS,
+} from '../../shared/metric-names';
 
 // Inline code keeps synth in-process and fast; the esbuild path is exercised by `cdk synth` (docs/operations.md).
 function synth(extra: Partial<AlbatrossStackProps> = {}): Template {
@@ -41,9 +47,10 @@ function policyStatementsOfRole(t: Template, roleLogicalIdPrefix: string): State
 
 describe('AlbatrossStack', () => {
   let t: Template;
+  // A synth takes a few seconds, more on a busy machine.
   beforeAll(() => {
     t = synth();
-  });
+  }, 60_000);
 
   describe('queues', () => {
     it('makes a FIFO snapshot queue with explicit dedup ids, a FIFO DLQ after 5 receives, and 1 MiB bodies', () => {
@@ -199,12 +206,16 @@ describe('AlbatrossStack', () => {
         'elasticloadbalancing:DescribeLoadBalancers',
         'elasticloadbalancing:DescribeTags',
         'tag:GetResources',
+        'cloudwatch:PutMetricData',
       ]);
       for (const a of actions) expect(allowed.has(a), a).toBe(true);
       const send = statements.find((s) => actionsOf(s).includes('sqs:SendMessage'));
       expect(send?.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^SnapshotQueue/), 'Arn'] });
       const receive = statements.find((s) => actionsOf(s).includes('sqs:ReceiveMessage'));
       expect(receive?.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^ResultsQueue/), 'Arn'] });
+      // Its own metrics only: PutMetricData has no resource, the namespace condition scopes it.
+      const put = statements.find((s) => actionsOf(s).includes('cloudwatch:PutMetricData'));
+      expect(put?.Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': METRICS_NAMESPACE } });
     });
 
     it('adds an IRSA trust scoped to the ServiceAccount when an OIDC provider is given', () => {
@@ -264,8 +275,8 @@ describe('AlbatrossStack', () => {
       }
     });
 
-    it('alarms on DLQ depth > 0, oldest message age > 300 s, failure rate > 10 % and Lambda errors', () => {
-      t.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+    it('alarms on DLQ depth > 0, oldest message age > 300 s, failure rate > 10 %, Lambda errors and the webhook', () => {
+      t.resourceCountIs('AWS::CloudWatch::Alarm', 6);
       t.hasResourceProperties('AWS::CloudWatch::Alarm', {
         MetricName: 'ApproximateNumberOfMessagesVisible',
         Dimensions: [
@@ -300,13 +311,102 @@ describe('AlbatrossStack', () => {
       }>;
       expect(queries.find((q) => q.Expression)?.Expression).toMatch(/100 \* FILL\(failed, 0\) \/ /);
       const stats = queries.flatMap((q) => (q.MetricStat ? [q.MetricStat] : []));
-      expect(stats.map((s) => s.Metric.MetricName)).toEqual(['Reconciles', 'Reconciles', 'Reconciles']);
+      expect(stats.map((s) => s.Metric.MetricName)).toEqual(['Reconciles', 'Reconciles']);
       expect(stats.every((s) => s.Period === 900)).toBe(true);
+      // Attempted reconciles only: Skipped (the digest fast path) would dilute the rate.
       expect(
         stats
           .flatMap((s) => s.Metric.Dimensions.filter((d) => d.Name === 'Outcome').map((d) => d.Value))
           .sort(),
-      ).toEqual(['Failed', 'Skipped', 'Succeeded']);
+      ).toEqual(['Failed', 'Succeeded']);
+      expect(queries.find((q) => q.Expression)?.Expression).not.toContain('skipped');
+    });
+
+    it('alarms when the webhook cannot send, and when its heartbeat is missing (missing data breaches)', () => {
+      t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: METRICS_NAMESPACE,
+        MetricName: WEBHOOK_METRICS.sendFailures,
+        Dimensions: [{ Name: 'Cluster', Value: 'demo' }],
+        Statistic: 'Sum',
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+      t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: METRICS_NAMESPACE,
+        MetricName: WEBHOOK_METRICS.heartbeat,
+        Dimensions: [{ Name: 'Cluster', Value: 'demo' }],
+        Statistic: 'Sum',
+        Period: 60,
+        Threshold: 1,
+        ComparisonOperator: 'LessThanThreshold',
+        EvaluationPeriods: ALARM_THRESHOLDS.heartbeatMissingMinutes,
+        DatapointsToAlarm: ALARM_THRESHOLDS.heartbeatMissingMinutes,
+        TreatMissingData: 'breaching',
+      });
+    });
+
+    it('links every alarm to its runbook entry', () => {
+      const alarms = Object.values(t.findResources('AWS::CloudWatch::Alarm') as Record<string, Resource>);
+      const anchors = alarms.map((a) => {
+        const m = /Runbook: (\S+)$/.exec(String(a.Properties.AlarmDescription));
+        return m?.[1];
+      });
+      expect(anchors.sort()).toEqual(
+        [
+          'dlqdepth',
+          'failurerate',
+          'lambdaerrors',
+          'oldestmessageage',
+          'webhookheartbeat',
+          'webhooksendfailures',
+        ].map((n) => `${DEFAULT_RUNBOOK_URL}#alarm-${n}`),
+      );
+      const custom = synth({ runbookUrl: 'https://wiki.example.com/albatross' });
+      const described = Object.values(
+        custom.findResources('AWS::CloudWatch::Alarm') as Record<string, Resource>,
+      );
+      for (const a of described)
+        expect(String(a.Properties.AlarmDescription)).toMatch(
+          /Runbook: https:\/\/wiki\.example\.com\/albatross#alarm-/,
+        );
+    });
+
+    it('labels the "now" tiles, lists failing stacks from the logs, and shows the alarms', () => {
+      const dashboard = Object.values(
+        t.findResources('AWS::CloudWatch::Dashboard') as Record<string, Resource>,
+      )[0];
+      // The body is an Fn::Join of strings and tokens; the literal parts are enough to read it.
+      const parts = (dashboard!.Properties.DashboardBody as { 'Fn::Join': [string, unknown[]] })[
+        'Fn::Join'
+      ][1];
+      const text = parts.map((p) => (typeof p === 'string' ? p : 'TOKEN')).join('');
+      const body = JSON.parse(text) as {
+        widgets: Array<{ type: string; properties: Record<string, unknown> }>;
+      };
+      const now = body.widgets.find((w) => w.properties.title === 'Now');
+      // The failure rate's inputs are in the list too, hidden (visible: false).
+      const labels = (now!.properties.metrics as unknown[][])
+        .map((m) => m.at(-1) as { label?: string; visible?: boolean })
+        .filter((opts) => opts.visible !== false)
+        .map((opts) => opts.label);
+      expect(labels).toEqual([
+        'Snapshots in the DLQ',
+        'Oldest waiting snapshot (s)',
+        'Failure rate of attempted reconciles (%), 15 min',
+        'Webhook send failures (5 min)',
+        'Forwarding webhook replicas (last minute)',
+      ]);
+      const logs = body.widgets.find((w) => w.type === 'log');
+      const query = String(logs?.properties.query);
+      expect(query).toContain(`message = "${FAILURE_LOG_MESSAGE}"`);
+      for (const field of Object.values(FAILURE_LOG_FIELDS)) expect(query).toContain(field);
+      expect(query).toMatch(/by stackId/);
+      expect(JSON.stringify(logs?.properties)).toContain('TOKEN'); // the reconciler's log group, by reference
+      const status = body.widgets.find((w) => w.type === 'alarm');
+      expect((status!.properties.alarms as unknown[]).length).toBe(6);
+      const intro = body.widgets.find((w) => w.type === 'text');
+      expect(String(intro?.properties.markdown)).toContain(`[Runbook](${DEFAULT_RUNBOOK_URL})`);
     });
 
     it('sends alarm and OK notifications to an SNS topic when an e-mail is given', () => {
@@ -318,7 +418,7 @@ describe('AlbatrossStack', () => {
       const alarms = Object.values(
         withTopic.findResources('AWS::CloudWatch::Alarm') as Record<string, Resource>,
       );
-      expect(alarms).toHaveLength(4);
+      expect(alarms).toHaveLength(6);
       for (const a of alarms) {
         expect(a.Properties.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^AlarmTopic/) }]);
       }
