@@ -56,6 +56,4 @@ export type ConformanceCase = CaseBase &
     | { status: 'deviation'; deviation: string; albatross: Expectation }
     /** A feature Albatross does not implement; `albatross` asserts its warning or denial. */
     | { status: 'unsupported'; unsupported: string; albatross: Expectation }
-    /** Waits on a builder gap being fixed: the LBC expectation is asserted to still fail. */
-    | { status: 'pending'; pendingGap: string }
   );

@@ -1,10 +1,9 @@
 /**
  * The AWS Load Balancer Controller's model-builder reference cases, run against Albatross's builder.
  * A case without a status must build what LBC builds; a deviation or unsupported case asserts what
- * Albatross does instead (and so can still fail); a pending case asserts that the builder gap it waits
- * on is still open, so the marker cannot outlive the fix.
+ * Albatross does instead (and so can still fail).
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildStacks } from '../../shared/build';
 import { formatProblem, formatWarning } from '../../shared/problems';
 import type { ConformanceCase, Expectation } from './case';
@@ -44,8 +43,6 @@ function check(c: ConformanceCase, e: Expectation): void {
     expect(problems, `a problem matching ${p}`).toContainEqual(expect.stringMatching(p));
 }
 
-const pending: string[] = [];
-
 describe('AWS Load Balancer Controller reference cases', () => {
   it('at least 40 cases, each named once per source', () => {
     expect(CASES.length).toBeGreaterThanOrEqual(40);
@@ -62,16 +59,8 @@ describe('AWS Load Balancer Controller reference cases', () => {
       case 'unsupported':
         it(`${title} [unsupported: ${c.unsupported}]`, () => check(c, c.albatross));
         break;
-      case 'pending':
-        pending.push(`${title}: ${c.pendingGap}`);
-        it.fails(`${title} [pending: ${c.pendingGap}]`, () => check(c, c.lbc));
-        break;
       default:
         it(title, () => check(c, c.lbc));
     }
   }
-
-  afterAll(() => {
-    if (pending.length > 0) console.info(`LBC cases waiting on builder gaps:\n  ${pending.join('\n  ')}`);
-  });
 });

@@ -7,6 +7,7 @@ import { LOAD_BALANCER_CASES } from './load-balancer';
 import { MALFORMED_ARN_CASE, MODEL_BUILDER_CASES, TARGET_GROUP_NAMES_CASE } from './model-builder';
 import { RULE_AND_CERTIFICATE_CASES } from './rules-and-certificates';
 import { SSL_REDIRECT_CASES } from './ssl-redirect';
+import { TAG_CASES } from './tags';
 import { TARGET_GROUP_CASES } from './target-groups';
 
 export const CASES: ConformanceCase[] = [
@@ -20,4 +21,5 @@ export const CASES: ConformanceCase[] = [
   ...RULE_AND_CERTIFICATE_CASES,
   ...ENHANCED_BACKEND_CASES,
   ...GROUP_CASES,
+  ...TAG_CASES,
 ];
