@@ -276,7 +276,8 @@ describe('chooseTargetSecurityGroup', () => {
   };
   const choose = (...groupIds: string[]) =>
     chooseTargetSecurityGroup({ id: 'eni-1', groupIds }, (g) => tags[g], 'c1');
-  it('takes the only group, else the one tagged for the cluster', () => {
+  it('has nothing to open on an interface without groups (moto), and otherwise takes the only group, else the one tagged for the cluster', () => {
+    expect(choose()).toEqual({ none: true });
     expect(choose('sg-b')).toEqual({ groupId: 'sg-b' });
     expect(choose('sg-a', 'sg-b')).toEqual({ groupId: 'sg-a' });
   });

@@ -68,7 +68,10 @@ export interface TargetRulesInput {
 }
 
 export interface TargetRulesResult {
-  /** Targets whose network interface was not found (a node or pod that just went): nothing opened. */
+  /**
+   * Targets whose network interface was not found (a node or pod that just went), or has no security
+   * group at all (moto's instances): nothing opened for them.
+   */
   unresolvedTargets: string[];
   /** The security groups the targets' traffic enters through. */
   targetSecurityGroups: string[];
@@ -120,7 +123,6 @@ export async function syncTargetSecurityGroupRules(
     ...(instanceIds.length ? await instanceInterfaces(c, instanceIds) : []),
     ...(podIps.length ? await podInterfaces(c, input.vpcId, podIps) : []),
   ]);
-  const unresolvedTargets = [...new Set([...instanceIds, ...podIps])].filter((id) => !interfaceOf.has(id));
 
   // 2. Their security groups (tags to choose among several, rules to diff) in one read.
   const groups = await groupsById(
@@ -135,12 +137,13 @@ export async function syncTargetSecurityGroupRules(
       cluster,
     );
     if ('conflict' in choice) throw new ReconcileFailure('Conflict', choice.conflict, eni.eniId);
-    chosen.set(eni.eniId, choice.groupId);
+    if ('groupId' in choice) chosen.set(eni.eniId, choice.groupId);
   }
   const groupOf = (targetId: string) => {
     const eni = interfaceOf.get(targetId);
     return eni ? chosen.get(eni.eniId) : undefined;
   };
+  const unresolvedTargets = [...new Set([...instanceIds, ...podIps])].filter((id) => !groupOf(id));
   const needs: PortNeed[] = input.targetGroups.flatMap((tg) => needsOf(tg, groupOf));
   const targetSecurityGroups = [...new Set(chosen.values())].sort();
   const observed = new Map<string, SourceRule[]>(

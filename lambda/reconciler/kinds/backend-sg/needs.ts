@@ -61,7 +61,8 @@ export function portsOfObserved(tg: ObservedTargetGroup): number[] {
   return [...ports];
 }
 
-export type TargetGroupChoice = { groupId: string } | { conflict: string };
+/** `none`: the interface has no security group at all (impossible on AWS; moto's default) — nothing to open. */
+export type TargetGroupChoice = { groupId: string } | { conflict: string } | { none: true };
 
 /**
  * The security group to open on a target's network interface, as the LBC picks it: the only one, else the
@@ -72,11 +73,12 @@ export function chooseTargetSecurityGroup(
   tagsOf: (groupId: string) => Tags | undefined,
   cluster: string,
 ): TargetGroupChoice {
+  if (eni.groupIds.length === 0) return { none: true };
   if (eni.groupIds.length === 1) return { groupId: eni.groupIds[0]! };
   const key = kubernetesClusterTag(cluster);
   const tagged = eni.groupIds.filter((g) => tagsOf(g)?.[key] !== undefined);
   if (tagged.length === 1) return { groupId: tagged[0]! };
-  const groups = eni.groupIds.length ? eni.groupIds.join(', ') : 'none';
+  const groups = eni.groupIds.join(', ');
   return {
     conflict:
       `network interface ${eni.id} has security groups ${groups}, and ${tagged.length === 0 ? 'none' : `${tagged.length} (${tagged.join(', ')})`} ` +

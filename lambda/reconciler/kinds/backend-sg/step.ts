@@ -25,12 +25,26 @@ const backendOf = new WeakMap<StackState, string>();
 const touchesTargets = (st: StackState): boolean =>
   ['sg', 'lb', 'tg', 'targets'].some((p) => inScope(st.scope, p as 'sg'));
 
-/** 1 read (the group exists) or 2 reads + 1 write (created). Listener-only runs skip it. */
+/**
+ * Backend SG ids this process has seen, per cluster and VPC. Trusted without a read while the stack's
+ * load balancer lists the id: a group a load balancer uses cannot have been deleted, and ids are never
+ * reused.
+ */
+const learnt = new Map<string, string>();
+
+/**
+ * 0 reads (a warm process, the load balancer already using it), else 1 read (it exists) or 2 reads +
+ * 1 write (created). Listener-only runs skip it.
+ */
 export async function ensureBackendSg(ctx: Ctx, st: StackState): Promise<void> {
   if (st.desired.loadBalancer.securityGroups.kind !== 'managed' || !touchesTargets(st)) return;
   if (!st.vpcId)
     throw new ReconcileFailure('NotFound', 'no VPC is known for the backend security group; pass --vpc-id');
-  const id = await ensureBackendSecurityGroup(ctx, st.vpcId);
+  const key = `${ctx.cluster}|${st.vpcId}`;
+  const seen = learnt.get(key);
+  const id =
+    seen && st.lb?.SecurityGroups?.includes(seen) ? seen : await ensureBackendSecurityGroup(ctx, st.vpcId);
+  if (!isPlannedGroupId(id)) learnt.set(key, id);
   backendOf.set(st, id);
   if (st.securityGroups.some((r) => r.kind === 'known' && r.id === id)) return;
   st.securityGroups.push(
