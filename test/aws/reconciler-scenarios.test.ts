@@ -175,7 +175,9 @@ describe('changes', () => {
     expect(d.listeners[0]!.defaultActions).toMatchObject([
       { Type: 'redirect', RedirectConfig: { Protocol: 'HTTPS', Port: '443', StatusCode: 'HTTP_301' } },
     ]);
-    expect(d.listeners[1]!.certificates).toEqual([certificateArn]);
+    // All three members list the certificate: as in the LBC, the default listed again is an SNI
+    // certificate too (moto reports SNI certificates in the listener's Certificates as well).
+    expect(d.listeners[1]!.certificates).toEqual([certificateArn, certificateArn]);
     expect(d.rules.every((r) => r.port === 443)).toBe(true);
     expect(d.rules).toHaveLength(6);
     expect(d.securityGroups[0]!.ingress).toEqual(['443:0.0.0.0/0', '80:0.0.0.0/0']);

@@ -48,7 +48,8 @@ describe('certificate discovery in the model', () => {
 
   it('explicit certificates need no discovery; members without them still discover theirs', () => {
     const all = listeners(threeMemberGroup({ shared: { ...HTTPS, [`${P}certificate-arn`]: CERT } }))[0]!;
-    expect(all.certificateArns).toEqual([CERT]);
+    // Three members list the same certificate: as in the LBC, the default listed again is in SNI too.
+    expect(all.certificateArns).toEqual([CERT, CERT]);
     expect(all.discoverCertificatesFor).toBeUndefined();
 
     const mixed = threeMemberGroup({ shared: HTTPS });

@@ -94,7 +94,11 @@ describe('IngressClassParams precedence', () => {
         'HTTPS',
         443,
         'ELBSecurityPolicy-TLS13-1-2-2021-06',
-        ['arn:aws:acm:us-east-1:123456789012:certificate/class'],
+        // Every member gets the class certificate: the default listed again is in SNI too (LBC).
+        [
+          'arn:aws:acm:us-east-1:123456789012:certificate/class',
+          'arn:aws:acm:us-east-1:123456789012:certificate/class',
+        ],
       ],
     ]);
     expect(s.securityGroup?.ingress).toEqual([{ port: 443, cidr: '10.0.0.0/8' }]);
