@@ -16,8 +16,10 @@ NICE="${NICE:-10}"
 
 log() { printf '[helm] %s\n' "$*" >&2; }
 
+# The build stamp names the Kubernetes version compiled in as helm's default (see below).
 helm_ok() {
-  [[ -x "$OUT/helm" ]] && "$OUT/helm" version --template '{{.Version}}' 2>/dev/null | grep -qx "$HELM_VERSION"
+  [[ -x "$OUT/helm" && -f "$OUT/.stamp" ]] &&
+    "$OUT/helm" version --template '{{.Version}}' 2>/dev/null | grep -qx "$HELM_VERSION"
 }
 
 if helm_ok; then
@@ -40,10 +42,18 @@ modfile="$(cd "$WORK" && go mod download -json "helm.sh/helm/v3@$HELM_VERSION" |
 gover="$(sed -n 's/^go \([0-9.]*\)$/\1/p' "$modfile" | head -n1)"
 printf 'module albatross.dev/helm\n\ngo %s\n\nrequire helm.sh/helm/v3 %s\n' "${gover:-1.24}" "$HELM_VERSION" >"$WORK/go.mod"
 
+# helm's Makefile compiles in the Kubernetes version of its client-go as the default for `helm template` and
+# `helm lint` (Capabilities.KubeVersion); without it they assume v1.20 and refuse charts needing more.
+kminor="$(sed -n 's#^\s*k8s\.io/client-go v0\.\([0-9]*\)\..*$#\1#p' "$modfile" | head -n1)"
+[[ -n "$kminor" ]] || { log "no k8s.io/client-go in helm's go.mod"; exit 1; }
 ldflags="-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION -X helm.sh/helm/v3/internal/version.gitTreeState=clean"
+for pkg in helm.sh/helm/v3/pkg/lint/rules helm.sh/helm/v3/pkg/chartutil; do
+  ldflags+=" -X $pkg.k8sVersionMajor=1 -X $pkg.k8sVersionMinor=$kminor"
+done
 log "building helm $HELM_VERSION (a minute or two the first time)"
 (cd "$WORK" && nice -n "$NICE" go build -trimpath -ldflags "$ldflags" -o "$OUT/helm.tmp" helm.sh/helm/v3/cmd/helm)
 mv "$OUT/helm.tmp" "$OUT/helm"
+echo "kubernetes 1.$kminor" >"$OUT/.stamp"
 helm_ok || { log "helm built but reports: $("$OUT/helm" version 2>&1 || true)"; exit 1; }
 log "done in $((SECONDS - start)) s"
 echo "$OUT/helm"

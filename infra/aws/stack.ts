@@ -45,7 +45,7 @@ export interface AlbatrossStackProps extends StackProps {
   queueName?: string;
   deadLetterQueueName?: string;
   resultsQueueName?: string;
-  /** The webhook's ServiceAccount (infra/k8s defaults). */
+  /** The webhook's ServiceAccount (the Helm chart's defaults for a release named albatross). */
   serviceAccountNamespace?: string;
   serviceAccountName?: string;
   /** Create the EKS Pod Identity association for the webhook role (needs the EKS Pod Identity Agent add-on). */

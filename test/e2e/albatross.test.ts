@@ -155,7 +155,7 @@ describe.skipIf(!assetsAvailable())(
       const applied = await kube.kubectl(['apply', '-f', '-'], { input: toYaml([...ns, ...rbac]) });
       expect(applied.code, applied.stderr).toBe(0);
 
-      // The webhook runs as the project's ServiceAccount, so the RBAC in infra/k8s is what it gets.
+      // The webhook runs as the chart's ServiceAccount, so the chart's RBAC is what it gets.
       const token = await kube.kubectl([
         'create',
         'token',

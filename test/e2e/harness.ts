@@ -6,10 +6,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { stringify } from 'yaml';
 import { type SeededWorld, seedLocalWorld } from '../../cli/dev/seed';
+import { CHART } from '../support/helm';
 import { type K8sObject, type Kube, renderManifests, startKube, webhookConfigsFor } from '../support/kube';
 import { awsClientConfig, type Moto, startMoto, TEST_REGION } from '../support/moto';
 import { type FaultSwitch, type System, startSystem } from './system';
@@ -73,7 +73,7 @@ export async function startHarness(o: {
     const keep = ['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'];
     await apply(manifests.filter((m) => [...keep, 'IngressClass'].includes(m.kind)));
     // The CRDs the product reads (IngressClassParams), established before the webhook lists them.
-    const crds = fileURLToPath(new URL('../../infra/crds/', import.meta.url));
+    const crds = join(CHART, 'crds');
     for (const args of [
       ['apply', '-f', crds],
       ['wait', '--for=condition=Established', 'crd', '--all', '--timeout=30s'],

@@ -41,7 +41,7 @@ export interface SystemOptions {
   readinessGates?: { intervalMs: number };
 }
 
-/** A kubeconfig that authenticates with the ServiceAccount's token, so infra/k8s RBAC is what applies. */
+/** A kubeconfig that authenticates with the ServiceAccount's token, so the Helm chart's RBAC is what applies. */
 function serviceAccountKubeconfig(o: SystemOptions): string {
   const path = join(o.dir, 'webhook.kubeconfig');
   const caFile = join(o.dir, 'apiserver-ca.pem');

@@ -7,16 +7,15 @@
  *   const kc = kube.kubeConfig(); // @kubernetes/client-node
  *   await kube.stop();
  */
-import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { homedir, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { parseAllDocuments } from 'yaml';
+import { releaseNamespace, renderChart } from './helm';
 import { freePort } from './moto';
 
 /** Kept in step with scripts/kube-assets.sh. */
@@ -344,7 +343,8 @@ function runKubectl(kubeconfig: string, args: string[], opts: KubectlOptions): P
   return new Promise((resolve, reject) => {
     const proc = spawn('kubectl', [`--kubeconfig=${kubeconfig}`, ...args], {
       stdio: ['pipe', 'pipe', 'pipe'],
-      env: loopbackEnv(),
+      // The discovery cache goes with the throwaway API server, not into ~/.kube/cache (one folder per port).
+      env: { ...loopbackEnv(), KUBECACHEDIR: join(dirname(kubeconfig), 'kube-cache') },
     });
     let stdout = '';
     let stderr = '';
@@ -374,16 +374,17 @@ export interface K8sObject {
   [key: string]: unknown;
 }
 
-/** The project's kustomize base, rendered by the real `kubectl kustomize`. */
-export function renderManifests(path = 'infra/k8s'): K8sObject[] {
-  const root = fileURLToPath(new URL('../..', import.meta.url));
-  const out = execFileSync('kubectl', ['kustomize', path], { cwd: root, encoding: 'utf8' });
-  return parseAllDocuments(out).map((d) => d.toJSON() as K8sObject);
+/**
+ * The project's Helm chart rendered with the test values (release `albatross` in `albatross-system`),
+ * preceded by that namespace as the docs create it (the chart itself creates no namespace).
+ */
+export function renderManifests(): K8sObject[] {
+  return [releaseNamespace(), ...renderChart()];
 }
 
 /**
  * The project's own webhook configurations, re-pointed from the in-cluster Service to a loopback URL
- * with the given CA (what cert-manager's CA injector does in a cluster).
+ * with the given CA (in place of the chart's generated one, or cert-manager's injection).
  */
 export function webhookConfigsFor(manifests: K8sObject[], baseUrl: string, caPem: string): K8sObject[] {
   return manifests

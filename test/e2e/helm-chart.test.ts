@@ -1,8 +1,9 @@
 /**
- * infra/k8s against a real kube-apiserver: every manifest is accepted by the API server's own validation
- * (server-side dry run), and the webhook configurations' namespaceSelector + CEL matchConditions send
- * exactly our Ingresses to the webhook. The webhook here is a recording stub on loopback so this suite
- * checks the manifests alone; test/e2e/albatross.test.ts runs the real webhook behind the same configs.
+ * The Helm chart against a real kube-apiserver: `helm install` / `upgrade` / `uninstall` as an operator
+ * runs them; every rendered object is accepted by the API server's own validation (server-side dry run);
+ * the RBAC grants what it should; and the webhook configurations' namespaceSelector + CEL matchConditions
+ * send exactly our Ingresses to the webhook. The webhook here is a recording stub on loopback so this
+ * suite checks the chart alone; test/e2e/albatross.test.ts runs the real webhook behind the same configs.
  */
 
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,6 +11,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, stringify } from 'yaml';
+import {
+  CHART,
+  helmAvailable,
+  NAMESPACE,
+  RELEASE,
+  releaseNamespace,
+  runHelm,
+  TEST_VALUES,
+} from '../support/helm';
 import {
   assetsAvailable,
   type K8sObject,
@@ -42,7 +52,7 @@ function ingress(
 
 const toYaml = (objs: K8sObject[]) => objs.map((o) => stringify(o)).join('---\n');
 
-describe.skipIf(!assetsAvailable())('infra/k8s on a real API server', () => {
+describe.skipIf(!assetsAvailable() || !helmAvailable())('the Helm chart on a real API server', () => {
   let kube: Kube;
   let dir: string;
   let recorder: AdmissionStub;
@@ -59,22 +69,95 @@ describe.skipIf(!assetsAvailable())('infra/k8s on a real API server', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('accepts every manifest (server-side dry run; cert-manager kinds skipped: no CRDs here)', async () => {
-    const ns = manifests.filter((o) => o.kind === 'Namespace');
-    const rest = manifests.filter((o) => o.kind !== 'Namespace' && o.apiVersion !== 'cert-manager.io/v1');
+  it('installs with helm (generated certificate), keeps the CA across an upgrade, and uninstalls cleanly', async () => {
+    // The namespace as the docs create it (restricted Pod Security), before the release.
+    const created = await kube.kubectl(['apply', '-f', '-'], { input: toYaml([releaseNamespace()]) });
+    expect(created.code, created.stderr).toBe(0);
+    const helm = (args: string[]) =>
+      runHelm([...args, '--namespace', NAMESPACE], { kubeconfig: kube.kubeconfigPath, home: dir });
+
+    const installed = helm(['install', RELEASE, CHART, '--values', TEST_VALUES]);
+    expect(installed.code, installed.stderr).toBe(0);
+    expect(installed.stderr).not.toMatch(/PodSecurity|Warning/);
+    expect(installed.stdout).toContain('STATUS: deployed');
+
+    const get = async (args: string[]) => {
+      const r = await kube.kubectl(['get', ...args, '-o', 'json']);
+      return r.code === 0 ? (JSON.parse(r.stdout) as unknown) : r.stderr;
+    };
+    const caBundles = async () =>
+      Promise.all(
+        ['mutatingwebhookconfiguration', 'validatingwebhookconfiguration'].map(async (k) => {
+          const cfg = (await get([k, 'albatross'])) as { webhooks: { clientConfig: { caBundle: string } }[] };
+          return cfg.webhooks[0]?.clientConfig.caBundle;
+        }),
+      );
+    const dep = (await get(['deployment', 'albatross-webhook', '-n', NAMESPACE])) as {
+      spec: { replicas: number };
+    };
+    expect(dep.spec.replicas).toBe(2);
+    expect(await get(['ingressclass', 'alb'])).toMatchObject({ spec: { controller: 'ingress.k8s.aws/alb' } });
+    // The chart's crds/: IngressClassParams is known to the API server now.
+    expect(await get(['crd', 'ingressclassparams.elbv2.k8s.aws'])).toMatchObject({
+      spec: { group: 'elbv2.k8s.aws', names: { kind: 'IngressClassParams' } },
+    });
+    const secret = (await get(['secret', 'albatross-webhook-tls', '-n', NAMESPACE])) as {
+      data: Record<string, string>;
+    };
+    const firstCa = secret.data['ca.crt'];
+    expect(firstCa).toBeTruthy();
+    expect(await caBundles()).toEqual([firstCa, firstCa]);
+
+    // The configurations are live: our Ingresses now need the (absent) webhook, foreign ones do not.
+    await kube.kubectl(['create', 'namespace', 'apps']);
+    const ours = await kube.kubectl(['apply', '-f', '-'], {
+      input: toYaml([ingress('apps', 'helm-ours', { className: 'alb' })]),
+    });
+    expect(ours.code).not.toBe(0);
+    expect(ours.stderr).toContain('failed calling webhook "mingress.albatross.dev"');
+    const foreign = await kube.kubectl(['apply', '-f', '-'], {
+      input: toYaml([ingress('apps', 'helm-foreign', { className: 'nginx' })]),
+    });
+    expect(foreign.code, foreign.stderr).toBe(0);
+
+    // An upgrade looks the Secret up and reuses it: the caBundle the API server trusts does not change.
+    const upgraded = helm(['upgrade', RELEASE, CHART, '--values', TEST_VALUES, '--set', 'replicaCount=3']);
+    expect(upgraded.code, upgraded.stderr).toBe(0);
+    expect(await caBundles()).toEqual([firstCa, firstCa]);
     expect(
-      manifests
-        .filter((o) => o.apiVersion === 'cert-manager.io/v1')
-        .map((o) => o.kind)
-        .sort(),
-    ).toEqual(['Certificate', 'Certificate', 'Issuer', 'Issuer']);
+      ((await get(['deployment', 'albatross-webhook', '-n', NAMESPACE])) as { spec: { replicas: number } })
+        .spec.replicas,
+    ).toBe(3);
+
+    const removed = helm(['uninstall', RELEASE, '--wait', '--timeout', '60s']);
+    expect(removed.code, removed.stderr).toBe(0);
+    for (const args of [
+      ['mutatingwebhookconfiguration', 'albatross'],
+      ['validatingwebhookconfiguration', 'albatross'],
+      ['ingressclass', 'alb'],
+      ['clusterrole', 'albatross'],
+      ['deployment', 'albatross-webhook', '-n', NAMESPACE],
+      ['secret', 'albatross-webhook-tls', '-n', NAMESPACE],
+      ['serviceaccount', 'albatross', '-n', NAMESPACE],
+    ]) {
+      expect(await get(args), args.join(' ')).toMatch(/NotFound/);
+    }
+    const after = await kube.kubectl(['apply', '-f', '-'], {
+      input: toYaml([ingress('apps', 'helm-after-uninstall', { className: 'alb' })]),
+    });
+    expect(after.code, after.stderr).toBe(0);
+  });
+
+  it('accepts every rendered object (server-side dry run)', async () => {
+    const ns = manifests.filter((o) => o.kind === 'Namespace');
+    const rest = manifests.filter((o) => o.kind !== 'Namespace');
+    expect(ns.map((o) => o.metadata.name)).toEqual([NAMESPACE]);
     // A server-side dry run of namespaced objects needs their namespace to exist for real.
     const created = await kube.kubectl(['apply', '-f', '-'], { input: toYaml(ns) });
-    expect(created.stderr).toBe('');
-    expect(created.code).toBe(0);
+    expect(created.code, created.stderr).toBe(0);
 
     const dry = await kube.kubectl(['apply', '--dry-run=server', '-f', '-'], { input: toYaml(rest) });
-    expect(dry.stderr).toBe(''); // also: no "would violate PodSecurity" warning (namespace warns on restricted)
+    expect(dry.stderr).toBe(''); // also: no "would violate PodSecurity" warning (namespace enforces restricted)
     expect(dry.code).toBe(0);
     for (const o of rest) {
       expect(dry.stdout, `${o.kind}/${o.metadata.name}`).toMatch(
@@ -110,6 +193,10 @@ describe.skipIf(!assetsAvailable())('infra/k8s on a real API server', () => {
       ['watch', 'services'],
       ['watch', 'nodes'],
       ['watch', 'endpointslices.discovery.k8s.io'],
+      ['watch', 'ingressclassparams.elbv2.k8s.aws'],
+      ['watch', 'namespaces'],
+      ['watch', 'pods'],
+      ['patch', 'pods', undefined, 'status'],
       ['create', 'events'],
       ['create', 'events.events.k8s.io'],
       ['create', 'leases.coordination.k8s.io', 'albatross-system'],
@@ -126,6 +213,8 @@ describe.skipIf(!assetsAvailable())('infra/k8s on a real API server', () => {
       ['create', 'ingresses.networking.k8s.io'],
       ['update', 'ingresses.networking.k8s.io', undefined, 'status'],
       ['patch', 'services'],
+      ['patch', 'pods'],
+      ['delete', 'pods', 'apps'],
       ['get', 'configmaps', 'kube-system'],
       ['create', 'leases.coordination.k8s.io', 'kube-system'],
       ['delete', 'leases.coordination.k8s.io', 'albatross-system'],
@@ -153,7 +242,6 @@ describe.skipIf(!assetsAvailable())('infra/k8s on a real API server', () => {
     const configs = webhookConfigsFor(manifests, recorder.url, recorder.caPem);
     const applied = await kube.kubectl(['apply', '-f', '-'], { input: toYaml(configs) });
     expect(applied.stderr).toBe('');
-    await kube.kubectl(['create', 'namespace', 'apps']);
 
     // Webhook configurations reach the admission chain asynchronously: wait until a probe goes through.
     const deadline = Date.now() + 30_000;
