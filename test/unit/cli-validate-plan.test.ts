@@ -70,6 +70,45 @@ describe('albatross validate', () => {
   });
 });
 
+describe('albatross validate: IngressClassParams, certificate discovery, existing target groups', () => {
+  const dir = 'test/fixtures/cli-lbc-features';
+
+  it('applies the class, says certificates are discovered at reconcile, and exits 0', () => {
+    const r = cli('validate', `${dir}/cluster.yaml`);
+    expect(r.code).toBe(0);
+    expect(r.out.split('\n')).toEqual([
+      'warning: team-a/shop: alb.ingress.kubernetes.io/scheme: internal is overridden by IngressClassParams public spec.scheme (internet-facing)',
+      'note: stack edge: HTTPS listener 443: certificates discovered at reconcile (issued ACM certificates for shop.example.com, www.example.com)',
+      '1 managed Ingress(es) valid, 1 warning(s)',
+      '',
+    ]);
+  });
+
+  it('denies a namespace outside the namespaceSelector and a target-group ARN that is not one, one line each', () => {
+    const r = cli('validate', dir);
+    expect(r.code).toBe(1);
+    const lines = r.out.split('\n');
+    expect(lines).toContain(
+      'team-b/outsider: IngressClassParams public spec.namespaceSelector: namespace team-b: expected a namespace matching tier=public to use IngressClass alb-public (namespace team-b is not known, only its kubernetes.io/metadata.name label)',
+    );
+    const arn = lines.filter((l) => l.startsWith('team-a/bluegreen: alb.ingress.kubernetes.io/actions.bg: '));
+    expect(arn).toHaveLength(1);
+    expect(arn[0]).toMatch(
+      /: expected .*forwardConfig\.targetGroups\[0\]\.targetGroupARN: a target group ARN like arn:aws:elasticloadbalancing:<region>:<account>:targetgroup\/<name>\/<id>\)$/,
+    );
+    expect(lines).toContain('2 of 3 managed Ingress(es) denied, 2 problem(s)');
+  });
+
+  it('plan shows the discovered certificates as pending, in the class group', () => {
+    const r = cli('plan', '--manifests', dir, '--cluster-name', 'c1');
+    expect(r.out).toContain('stack edge');
+    expect(r.out).toContain(
+      'listener HTTPS:443 [ELBSecurityPolicy-2016-08; certificates discovered at reconcile for shop.example.com, www.example.com]',
+    );
+    expect(r.out).toMatch(/load balancer k8s-edge-[0-9a-f]{10} \(internet-facing, ipv4/);
+  });
+});
+
 describe('albatross plan', () => {
   it('prints the desired stacks as a tree, touching no AWS endpoint', () => {
     const r = cli('plan', '--manifests', 'examples/shop', '--cluster-name', 'dev');
