@@ -51,6 +51,7 @@ export interface Harness {
 export async function startHarness(o: {
   cluster: string;
   readinessGates?: { intervalMs: number };
+  debounceMs?: number;
 }): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'albatross-e2e-'));
   let kube: Kube | undefined;
@@ -100,6 +101,7 @@ export async function startHarness(o: {
       resultsQueueUrl: world.resultsQueueUrl,
       dir,
       ...(o.readinessGates ? { readinessGates: o.readinessGates } : {}),
+      ...(o.debounceMs !== undefined ? { debounceMs: o.debounceMs } : {}),
     }));
     await apply(webhookConfigsFor(manifests, system.webhookUrl, system.caPem));
     return {

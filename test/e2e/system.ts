@@ -37,6 +37,8 @@ export interface SystemOptions {
   queueUrl: string;
   resultsQueueUrl: string;
   dir: string;
+  /** The forwarder's quiet period (default here 300 ms; the product's default is 1000 ms). */
+  debounceMs?: number;
   /** Pod readiness gates on, with this many ms between target-health rounds. */
   readinessGates?: { intervalMs: number };
 }
@@ -81,7 +83,7 @@ export async function startSystem(o: SystemOptions): Promise<{ system: System; f
     resultsQueueUrl: o.resultsQueueUrl,
     region: TEST_REGION,
     resyncSeconds: 0,
-    debounceMs: 300,
+    debounceMs: o.debounceMs ?? 300,
     resultsWaitSeconds: 1,
     leaseNamespace: 'albatross-system',
     log: (line) => process.stderr.write(`[webhook] ${line}\n`),
