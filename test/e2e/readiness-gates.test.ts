@@ -235,9 +235,11 @@ describe.skipIf(!assetsAvailable())(
         Reason: 'Target.ResponseCodeMismatch',
         Description: 'Health checks failed with these codes: [503]',
       });
+      // This time the endpoint is listed (not ready) before the containers are: the pod's own status
+      // change is what makes it a target, with no EndpointSlice event to say so.
       const pod = await createPod(GATED, 'web-2');
-      await containersReady('web-2', '172.31.5.11');
       await addEndpoint(pod, '172.31.5.11');
+      await containersReady('web-2', '172.31.5.11');
       await eventually('the pod registered in the target group', async () =>
         (await targetIds(h.elbv2, tg)).includes('172.31.5.11'),
       );
