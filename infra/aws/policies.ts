@@ -170,9 +170,19 @@ export function reconcilerStatements(props: ReconcilerPolicyProps): PolicyStatem
   ];
 }
 
-/** The webhook reads load balancers (status, orphan detection); all its writes go through the queue. */
+/**
+ * The webhook reads load balancers (status, orphan detection) and, for pod readiness gates, the health of
+ * the targets pods wait on (a target group looked up by name once, then its health); all its writes go
+ * through the queue.
+ */
 export function webhookReadStatements(): PolicyStatement[] {
   return [
+    new PolicyStatement({
+      sid: 'ReadinessGateTargetHealth',
+      effect: Effect.ALLOW,
+      actions: ['elasticloadbalancing:DescribeTargetGroups', 'elasticloadbalancing:DescribeTargetHealth'],
+      resources: ['*'],
+    }),
     new PolicyStatement({
       sid: 'DescribeLoadBalancers',
       effect: Effect.ALLOW,

@@ -193,7 +193,7 @@ describe('AlbatrossStack', () => {
       });
     });
 
-    it('may only send snapshots, consume results and read load balancers', () => {
+    it('may only send snapshots, consume results, read load balancers and target health', () => {
       const statements = policyStatementsOfRole(t, 'WebhookRole');
       const actions = new Set(statements.flatMap(actionsOf));
       const allowed = new Set([
@@ -207,8 +207,12 @@ describe('AlbatrossStack', () => {
         'elasticloadbalancing:DescribeTags',
         'tag:GetResources',
         'cloudwatch:PutMetricData',
+        // Readiness gates: the health of the targets pods wait on, nothing else of the target groups.
+        'elasticloadbalancing:DescribeTargetGroups',
+        'elasticloadbalancing:DescribeTargetHealth',
       ]);
       for (const a of actions) expect(allowed.has(a), a).toBe(true);
+      expect(actions.has('elasticloadbalancing:DescribeTargetHealth')).toBe(true);
       const send = statements.find((s) => actionsOf(s).includes('sqs:SendMessage'));
       expect(send?.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^SnapshotQueue/), 'Arn'] });
       const receive = statements.find((s) => actionsOf(s).includes('sqs:ReceiveMessage'));
