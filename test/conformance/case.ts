@@ -28,7 +28,12 @@ export type Expectation =
    * Group loading: the active members in member order and the inactive ones (deleting, or left the
    * group, still holding its finalizer), as `namespace/name`. A stack nothing refers to has neither.
    */
-  | { kind: 'group'; members: string[]; inactiveMembers: string[] };
+  | { kind: 'group'; members: string[]; inactiveMembers: string[] }
+  /**
+   * What LBC builds for a feature the neutral form has no place for (authentication, a frontend NLB, …),
+   * transcribed in LBC's terms. Only unsupported cases use it: it documents, the `albatross` side asserts.
+   */
+  | { kind: 'outside-model'; lbc: unknown };
 
 interface CaseBase {
   /** The LBC test's name, verbatim. */

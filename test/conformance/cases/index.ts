@@ -1,5 +1,6 @@
 /** Every ported case, by LBC source file. */
 import type { ConformanceCase } from '../case';
+import { ADDON_AND_UNSUPPORTED_CASES } from './addons-and-unsupported';
 import { ENHANCED_BACKEND_CASES } from './enhanced-backend';
 import { GROUP_CASES } from './groups';
 import { LISTENER_RULE_CASES } from './listener-rules';
@@ -22,4 +23,5 @@ export const CASES: ConformanceCase[] = [
   ...ENHANCED_BACKEND_CASES,
   ...GROUP_CASES,
   ...TAG_CASES,
+  ...ADDON_AND_UNSUPPORTED_CASES,
 ];
