@@ -15,6 +15,7 @@ import {
   type CertificateSummary,
   matchCertificates,
 } from '../shared/certificate-match';
+import type { DesiredListener } from '../shared/model';
 import { awsErrorCode } from './errors';
 
 const PAGE = 1000;
@@ -129,4 +130,29 @@ export class CertificateDiscovery {
     if (hosts.length === 0) return { ok: true, certificateArns: [] };
     return matchCertificates(hosts, await this.issued(), this.o);
   }
+}
+
+export type ListenerCertificates =
+  | { ok: true; certificateArns: string[] }
+  /** One line naming the listener and every host without a certificate (a `FailedDeployModel`). */
+  | { ok: false; message: string };
+
+/**
+ * The certificates an HTTPS listener gets: its explicit ARNs first (the first stays the default), then
+ * the ones discovered for `discoverCertificatesFor`, deduplicated. Without explicit ARNs the lowest
+ * discovered ARN is the default, as the LBC deploys it.
+ */
+export async function listenerCertificateArns(
+  listener: Pick<DesiredListener, 'port' | 'certificateArns' | 'discoverCertificatesFor'>,
+  discovery: CertificateDiscovery,
+): Promise<ListenerCertificates> {
+  const hosts = listener.discoverCertificatesFor ?? [];
+  if (hosts.length === 0) return { ok: true, certificateArns: [...listener.certificateArns] };
+  const found = await discovery.discover(hosts);
+  if (!found.ok)
+    return {
+      ok: false,
+      message: `HTTPS listener ${listener.port}: certificate discovery: ${found.unmatched.map((u) => u.message).join('; ')}`,
+    };
+  return { ok: true, certificateArns: [...new Set([...listener.certificateArns, ...found.certificateArns])] };
 }

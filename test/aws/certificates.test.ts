@@ -10,7 +10,11 @@ import { promisify } from 'node:util';
 import { ACMClient, ImportCertificateCommand } from '@aws-sdk/client-acm';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { CallCounter } from '../../aws/call-counter';
-import { CertificateDiscovery, listIssuedCertificates } from '../../aws/certificates';
+import {
+  CertificateDiscovery,
+  listenerCertificateArns,
+  listIssuedCertificates,
+} from '../../aws/certificates';
 
 const run = promisify(execFile);
 const endpoint = inject('motoEndpoint');
@@ -135,5 +139,42 @@ describe('CertificateDiscovery', () => {
     await d.discover([]);
     expect(counter.snapshot().read).toBe(afterFirst);
     expect(counter.snapshot().write).toBe(0);
+  });
+});
+
+describe('listenerCertificateArns', () => {
+  it('keeps explicit certificates first and adds the discovered ones once; names a host without one', async () => {
+    const www = await importCertificate(['www.example.com']);
+    const wild = await importCertificate(['*.example.com']);
+    const d = new CertificateDiscovery(acm);
+    expect(
+      await listenerCertificateArns(
+        { port: 443, certificateArns: [wild], discoverCertificatesFor: ['www.example.com'] },
+        d,
+      ),
+    ).toEqual({ ok: true, certificateArns: [wild, www] });
+    expect(
+      await listenerCertificateArns(
+        { port: 443, certificateArns: [], discoverCertificatesFor: ['www.example.com'] },
+        d,
+      ),
+    ).toEqual({
+      ok: true,
+      certificateArns: [www, wild].sort(),
+    });
+    expect(await listenerCertificateArns({ port: 8443, certificateArns: [www] }, d)).toEqual({
+      ok: true,
+      certificateArns: [www],
+    });
+    expect(
+      await listenerCertificateArns(
+        { port: 443, certificateArns: [], discoverCertificatesFor: ['shop.example.org'] },
+        d,
+      ),
+    ).toEqual({
+      ok: false,
+      message:
+        'HTTPS listener 443: certificate discovery: host shop.example.org: no issued ACM certificate whose domain or subject alternative names match it (expected shop.example.org or *.example.org)',
+    });
   });
 });
