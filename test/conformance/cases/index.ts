@@ -6,7 +6,7 @@ import { GROUP_CASES } from './groups';
 import { LISTENER_RULE_CASES } from './listener-rules';
 import { LOAD_BALANCER_CASES } from './load-balancer';
 import { MALFORMED_ARN_CASE, MODEL_BUILDER_CASES, TARGET_GROUP_NAMES_CASE } from './model-builder';
-import { RULE_AND_CERTIFICATE_CASES } from './rules-and-certificates';
+import { INFINITE_REDIRECT_CASES, RULE_AND_CERTIFICATE_CASES } from './rules-and-certificates';
 import { SSL_REDIRECT_CASES } from './ssl-redirect';
 import { TAG_CASES } from './tags';
 import { TARGET_GROUP_CASES } from './target-groups';
@@ -20,6 +20,7 @@ export const CASES: ConformanceCase[] = [
   ...TARGET_GROUP_CASES,
   ...LOAD_BALANCER_CASES,
   ...RULE_AND_CERTIFICATE_CASES,
+  ...INFINITE_REDIRECT_CASES,
   ...ENHANCED_BACKEND_CASES,
   ...GROUP_CASES,
   ...TAG_CASES,

@@ -210,3 +210,82 @@ export const RULE_AND_CERTIFICATE_CASES: ConformanceCase[] = [
     },
   },
 ];
+
+// ---- Test_isInfiniteRedirectRule: one rule (hosts www/app.example.com, paths /www and /app) that
+// redirects; LBC's optimizer drops it when the redirect leads back to a request it matches itself.
+const infiniteSource = 'rule_optimizer_test.go: Test_isInfiniteRedirectRule';
+function redirectRule(
+  name: string,
+  listener: { port: number; protocol: 'HTTPS' },
+  redirectConfig: Record<string, string>,
+  infinite: boolean,
+): ConformanceCase {
+  return {
+    name,
+    source: infiniteSource,
+    adapted:
+      'the rule is an Ingress path (host www.example.com, path /www) whose conditions.* add app.example.com and /app, with actions.* holding the redirect',
+    objects: cluster({
+      ingresses: [
+        ingress('ns-1', 'ing-1', {
+          annotations: {
+            'listen-ports': JSON.stringify([{ [listener.protocol]: listener.port }]),
+            'certificate-arn': CERT,
+            'conditions.self': JSON.stringify([
+              { field: 'host-header', hostHeaderConfig: { values: ['app.example.com'] } },
+              { field: 'path-pattern', pathPatternConfig: { values: ['/app'] } },
+            ]),
+            'actions.self': JSON.stringify({
+              type: 'redirect',
+              redirectConfig: { ...redirectConfig, statusCode: 'HTTP_301' },
+            }),
+          },
+          rules: [rule('www.example.com', to('/www', 'self', 'use-annotation'))],
+        }),
+      ],
+    }),
+    lbc: {
+      kind: 'stack',
+      select: (s) => s.listeners.map((l) => [l.port, l.rules.map((r) => r.conditions)]),
+      equals: [
+        [listener.port, infinite ? [] : [[host('www.example.com', 'app.example.com'), path('/www', '/app')]]],
+      ],
+    },
+  };
+}
+const https443 = { port: 443, protocol: 'HTTPS' as const };
+const https80 = { port: 80, protocol: 'HTTPS' as const };
+
+export const INFINITE_REDIRECT_CASES: ConformanceCase[] = [
+  redirectRule('is infinite redirect rule when all fields are unset', https443, {}, true),
+  redirectRule(
+    'is infinite redirect rule when all fields are set to default value',
+    https443,
+    { host: '#{host}', path: '/#{path}', port: '#{port}', protocol: '#{protocol}', query: '#{query}' },
+    true,
+  ),
+  redirectRule(
+    "is infinite redirect rule when host didn't differs",
+    https443,
+    { host: 'app.example.com' },
+    true,
+  ),
+  redirectRule(
+    "isn't infinite redirect rule when host differs",
+    https443,
+    { host: 'home.example.com' },
+    false,
+  ),
+  redirectRule("is infinite redirect rule when path didn't differs", https443, { path: '/app' }, true),
+  redirectRule("isn't infinite redirect rule when path differs", https443, { path: '/home' }, false),
+  redirectRule("is infinite redirect rule when port didn't differs", https443, { port: '443' }, true),
+  redirectRule("isn't infinite redirect rule when port differs", https443, { port: '80' }, false),
+  redirectRule(
+    "is infinite redirect rule when protocol didn't differs",
+    https443,
+    { protocol: 'HTTPS' },
+    true,
+  ),
+  redirectRule("isn't infinite redirect rule when protocol differs", https80, { protocol: 'HTTP' }, false),
+  redirectRule("isn't infinite redirect rule when query differs", https80, { query: 'a=b' }, false),
+];
