@@ -6,7 +6,11 @@ import { GROUP_CASES } from './groups';
 import { LISTENER_RULE_CASES } from './listener-rules';
 import { LOAD_BALANCER_CASES } from './load-balancer';
 import { MALFORMED_ARN_CASE, MODEL_BUILDER_CASES, TARGET_GROUP_NAMES_CASE } from './model-builder';
-import { INFINITE_REDIRECT_CASES, RULE_AND_CERTIFICATE_CASES } from './rules-and-certificates';
+import {
+  INFINITE_REDIRECT_CASES,
+  RULE_AND_CERTIFICATE_CASES,
+  SUPERSET_CASES,
+} from './rules-and-certificates';
 import { SSL_REDIRECT_CASES } from './ssl-redirect';
 import { TAG_CASES } from './tags';
 import { TARGET_GROUP_CASES } from './target-groups';
@@ -21,6 +25,7 @@ export const CASES: ConformanceCase[] = [
   ...LOAD_BALANCER_CASES,
   ...RULE_AND_CERTIFICATE_CASES,
   ...INFINITE_REDIRECT_CASES,
+  ...SUPERSET_CASES,
   ...ENHANCED_BACKEND_CASES,
   ...GROUP_CASES,
   ...TAG_CASES,

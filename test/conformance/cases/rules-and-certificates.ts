@@ -289,3 +289,126 @@ export const INFINITE_REDIRECT_CASES: ConformanceCase[] = [
   redirectRule("isn't infinite redirect rule when protocol differs", https80, { protocol: 'HTTP' }, false),
   redirectRule("isn't infinite redirect rule when query differs", https80, { query: 'a=b' }, false),
 ];
+
+// ---- Test_isSupersetConditions: a redirect rule (lhs) followed by a fixed-response rule (rhs); LBC's
+// optimizer drops the second when the redirect's host and path values cover it.
+const supersetSource = 'rule_optimizer_test.go: Test_isSupersetConditions';
+interface Side {
+  hosts?: [string, ...string[]];
+  paths?: [string, ...string[]];
+  sourceIp?: string;
+}
+/** An Ingress rule whose host/path are the first values and whose conditions.* add the others. */
+function sideRule(backend: string, side: Side) {
+  const conditions: object[] = [];
+  if (side.hosts && side.hosts.length > 1)
+    conditions.push({ field: 'host-header', hostHeaderConfig: { values: side.hosts.slice(1) } });
+  if (side.paths && side.paths.length > 1)
+    conditions.push({ field: 'path-pattern', pathPatternConfig: { values: side.paths.slice(1) } });
+  if (side.sourceIp) conditions.push({ field: 'source-ip', sourceIpConfig: { values: [side.sourceIp] } });
+  return {
+    rule: rule(side.hosts?.[0], to(side.paths?.[0], backend, 'use-annotation')),
+    conditions: conditions.length > 0 ? { [`conditions.${backend}`]: JSON.stringify(conditions) } : {},
+  };
+}
+function superset(name: string, lhs: Side, rhs: Side, covered: boolean): ConformanceCase {
+  const l = sideRule('redir', lhs);
+  const r = sideRule('ok', rhs);
+  return {
+    name,
+    source: supersetSource,
+    adapted:
+      'lhs is a redirect to another host, rhs a fixed response, both Ingress rules on HTTPS :443 (host and path first, further values through conditions.*)',
+    objects: cluster({
+      ingresses: [
+        ingress('ns-1', 'ing-1', {
+          annotations: {
+            'listen-ports': '[{"HTTPS":443}]',
+            'certificate-arn': CERT,
+            'actions.redir': JSON.stringify({
+              type: 'redirect',
+              redirectConfig: { host: 'elsewhere.example.com', statusCode: 'HTTP_301' },
+            }),
+            'actions.ok': JSON.stringify({
+              type: 'fixed-response',
+              fixedResponseConfig: { statusCode: '200' },
+            }),
+            ...l.conditions,
+            ...r.conditions,
+          },
+          rules: [l.rule, r.rule],
+        }),
+      ],
+    }),
+    lbc: {
+      kind: 'stack',
+      select: (s) => s.listeners[0]?.rules.map((x) => x.action.type),
+      equals: covered ? ['redirect'] : ['redirect', 'fixed-response'],
+    },
+  };
+}
+const wwwApp: [string, string] = ['www.example.com', 'app.example.com'];
+const wwwAppPaths: [string, string] = ['/www', '/app'];
+
+export const SUPERSET_CASES: ConformanceCase[] = [
+  superset(
+    'lhs hosts is superSet and lhs conditions nil',
+    { hosts: wwwApp },
+    { hosts: ['app.example.com'] },
+    true,
+  ),
+  superset(
+    "lhs hosts isn't superSet and lhs conditions nil",
+    { hosts: wwwApp },
+    { hosts: ['home.example.com'] },
+    false,
+  ),
+  superset(
+    "lhs hosts isn't superSet and lhs conditions nil - due to rhs hosts is empty",
+    { hosts: wwwApp },
+    { sourceIp: '192.168.0.0/16' },
+    false,
+  ),
+  superset(
+    'lhs hosts is nil and lhs conditions is superSet',
+    { paths: wwwAppPaths },
+    { paths: ['/app'] },
+    true,
+  ),
+  superset(
+    "lhs hosts is nil and lhs conditions isn't superSet",
+    { paths: wwwAppPaths },
+    { paths: ['/home'] },
+    false,
+  ),
+  superset(
+    "lhs hosts is nil and lhs conditions isn't superSet - due to rhs conditions is empty",
+    { paths: wwwAppPaths },
+    { sourceIp: '192.168.0.0/16' },
+    false,
+  ),
+  superset(
+    'lhs hosts is nil and lhs conditions is superSet - due to /*',
+    { paths: ['/www', '/*'] },
+    { paths: ['/home'] },
+    true,
+  ),
+  superset(
+    'both lhs hosts and lhs conditions exists, and both are superSet',
+    { hosts: wwwApp, paths: wwwAppPaths },
+    { hosts: ['app.example.com'], paths: ['/app'] },
+    true,
+  ),
+  superset(
+    'both lhs hosts and lhs conditions exists, but only hosts is superSet',
+    { hosts: wwwApp, paths: wwwAppPaths },
+    { hosts: ['app.example.com'], paths: ['/home'] },
+    false,
+  ),
+  superset(
+    'both lhs hosts and lhs conditions exists, but only conditions is superSet',
+    { hosts: wwwApp, paths: wwwAppPaths },
+    { hosts: ['home.example.com'], paths: ['/app'] },
+    false,
+  ),
+];
