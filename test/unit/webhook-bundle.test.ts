@@ -5,7 +5,7 @@
  * read-only), and exit on SIGTERM.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -145,5 +145,40 @@ describe('the webhook bundle, as the image runs it', () => {
     expect(output).not.toMatch(/NodeVersionSupportWarning/);
     // Nothing written next to the code (the image's root filesystem is read-only).
     expect(readdirSync(app)).toEqual(['webhook.mjs']);
+  });
+});
+
+describe('the Dockerfile', () => {
+  const lines = readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '' && !l.startsWith('#'));
+  const stages = lines.reduce<string[][]>((acc, l) => {
+    if (l.startsWith('FROM ')) acc.push([]);
+    acc.at(-1)?.push(l);
+    return acc;
+  }, []);
+  const runtime = stages.at(-1) ?? [];
+
+  it('builds the bundle in a Node 20 stage with the locked dependencies', () => {
+    expect(stages).toHaveLength(2);
+    expect(stages[0]?.[0]).toMatch(/^FROM node:20 AS build$/);
+    expect(stages[0]).toContain('RUN npm ci --no-audit --no-fund');
+    expect(stages[0]).toContain('RUN npm run bundle');
+  });
+
+  it('ships only the bundle, as the numeric non-root user the chart runs as, started as the chart expects', () => {
+    expect(runtime[0]).toBe('FROM node:20-slim');
+    const copies = runtime.filter((l) => l.startsWith('COPY'));
+    expect(copies).toEqual(['COPY --from=build /src/dist/webhook/webhook.mjs /app/webhook.mjs']);
+    const user = runtime.find((l) => l.startsWith('USER '))?.slice(5);
+    expect(user).toMatch(/^[1-9]\d*:[1-9]\d*$/);
+    const chart = readFileSync(
+      new URL('../../infra/helm/albatross/templates/deployment.yaml', import.meta.url),
+      'utf8',
+    );
+    expect(chart).toContain(`runAsUser: ${user?.split(':')[0]}`);
+    expect(runtime).toContain('ENTRYPOINT ["node", "/app/webhook.mjs"]');
+    // The read-only root filesystem leaves /tmp (an emptyDir) as the only writable place.
+    expect(runtime.find((l) => l.startsWith('ENV '))).toContain('HOME=/tmp');
   });
 });
