@@ -184,6 +184,11 @@ export const DesiredLoadBalancer = z.object({
     z.object({ kind: z.literal('managed') }),
     z.object({ kind: z.literal('explicit'), refs: z.array(ResourceRef).min(1) }),
   ]),
+  /**
+   * `manage-backend-security-group-rules`: with explicit security groups, still attach the cluster's
+   * backend security group and open the targets to it (always done with the managed group).
+   */
+  manageBackendSecurityGroupRules: z.boolean().optional(),
   /** Only these keys are reconciled. */
   attributes: z.record(z.string(), z.string()),
   /** Absent: leave WAF as it is; `none`: disassociate; else the WebACL ARN. */

@@ -4,6 +4,7 @@
  */
 import { ACMClient, ImportCertificateCommand } from '@aws-sdk/client-acm';
 import {
+  CreateSecurityGroupCommand,
   CreateTagsCommand,
   DescribeImagesCommand,
   DescribeSubnetsCommand,
@@ -66,6 +67,22 @@ export async function seedLocalWorld(aws: AwsEndpointConfig, clusterName: string
     }),
   );
 
+  // The nodes' security group as EKS makes it: tagged for the cluster, so the reconciler picks it to
+  // admit the load balancer's backend security group.
+  const { GroupId: nodeSecurityGroup } = await ec2.send(
+    new CreateSecurityGroupCommand({
+      GroupName: `eks-cluster-sg-${clusterName}`,
+      Description:
+        'EKS created security group applied to ENI that is attached to EKS Control Plane master nodes, as well as any managed workloads.',
+      VpcId: vpcId,
+      TagSpecifications: [
+        {
+          ResourceType: 'security-group',
+          Tags: [{ Key: `kubernetes.io/cluster/${clusterName}`, Value: 'owned' }],
+        },
+      ],
+    }),
+  );
   const { Images = [] } = await ec2.send(new DescribeImagesCommand({ MaxResults: 5 }));
   const imageId = Images[0]?.ImageId ?? 'ami-12c6146b';
   const { Instances = [] } = await ec2.send(
@@ -75,6 +92,7 @@ export async function seedLocalWorld(aws: AwsEndpointConfig, clusterName: string
       MinCount: 3,
       MaxCount: 3,
       SubnetId: subnetIds[0],
+      ...(nodeSecurityGroup ? { SecurityGroupIds: [nodeSecurityGroup] } : {}),
       TagSpecifications: [
         { ResourceType: 'instance', Tags: [{ Key: `kubernetes.io/cluster/${clusterName}`, Value: 'owned' }] },
       ],

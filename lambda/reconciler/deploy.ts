@@ -9,6 +9,7 @@ import { taggedResources } from '../../aws/tagged-resources';
 import type { DesiredStack, Tags } from '../../shared/model';
 import { CLUSTER_TAG, DIGEST_TAG, STACK_TAG } from '../../shared/tags';
 import { type Ctx, pending } from './context';
+import { ensureBackendAccess, releaseBackendAccess } from './kinds/backend-sg/access';
 import { ensureListeners } from './kinds/listener/apply';
 import {
   deleteLoadBalancer,
@@ -47,6 +48,7 @@ const ORDER: readonly KindStep[] = [
       ),
   },
   { ensure: ensureTargetGroups, cleanup: deleteStaleTargetGroups },
+  { ensure: ensureBackendAccess },
   { ensure: ensureLoadBalancer },
   { ensure: ensureListeners },
 ];
@@ -63,13 +65,16 @@ export async function deploy(ctx: Ctx): Promise<DeployResult> {
   }
   const parts = stackParts(desired);
   const known = ctx.snapshot.verify ? undefined : decodeParts(current?.tags[PARTS_TAG]);
-  const scope = scopeOf(known ? changedParts(parts, known) : undefined);
+  const changed = known ? changedParts(parts, known) : undefined;
+  const scope = scopeOf(changed);
   let st = initialState(desired, scope, current);
+  st.mayRevokeTargetRules = !changed || changed.has('tg');
   try {
     await converge(ctx, st);
   } catch (err) {
     if (!(err instanceof NeedsFullReconcile)) throw err;
     st = initialState(desired, { kind: 'all' }, current);
+    st.mayRevokeTargetRules = true;
     await converge(ctx, st);
   }
   await writeDigest(ctx, st, encodeParts(parts));
@@ -106,6 +111,7 @@ function initialState(desired: DesiredStack, scope: Scope, current: StackState['
     subnets: undefined,
     vpcId: undefined,
     securityGroups: [],
+    mayRevokeTargetRules: false,
     targetGroups: new Map(),
     externalTargetGroups: new Map(),
   };
@@ -156,6 +162,7 @@ async function deleteStack(ctx: Ctx): Promise<void> {
   const st: StackState = { ...initialState(emptyStack, { kind: 'all' }, undefined), tagged };
   await deleteStaleTargetGroups(ctx, st);
   await deleteStaleSecurityGroups(ctx, st, new Set());
+  await releaseBackendAccess(ctx);
 }
 
 /** A stack with nothing in it: what a deletion converges to. */

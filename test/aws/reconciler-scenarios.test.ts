@@ -28,9 +28,10 @@ beforeAll(() => {
   c = createAwsClients({ endpoint, region: 'us-east-1', maxAttempts: 1 });
 });
 
+let instanceIds: string[];
 beforeEach(async () => {
   await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
-  certificateArn = (await seedLocalWorld({ endpoint, region: 'us-east-1' }, CLUSTER)).certificateArn;
+  ({ certificateArn, instanceIds } = await seedLocalWorld({ endpoint, region: 'us-east-1' }, CLUSTER));
 });
 
 async function converge(s: StackSnapshot) {
@@ -49,7 +50,7 @@ const pathsOf = (rules: Awaited<ReturnType<typeof dumpAws>>['rules']) =>
 
 describe('from scratch', () => {
   it('creates the ALB, listener, rules in member order, target groups with targets, and the managed SG', async () => {
-    const s = snapshotFor(threeMemberGroup());
+    const s = snapshotFor(threeMemberGroup({ instanceIds }));
     const r = await converge(s);
     expect(r.dnsName).toMatch(/elb\.amazonaws\.com$/);
     const d = await dumpAws(c);
@@ -86,9 +87,23 @@ describe('from scratch', () => {
     expect(d.targetGroups).toHaveLength(3);
     for (const tg of d.targetGroups) {
       expect(tg.type).toBe('instance');
-      expect(tg.targets).toEqual([`i-00000000000000001:${tg.port}`, `i-00000000000000002:${tg.port}`]);
+      expect(tg.targets).toEqual([`${instanceIds[0]}:${tg.port}`, `${instanceIds[1]}:${tg.port}`].sort());
     }
-    expect(d.securityGroups).toEqual([{ name: s.stack!.securityGroup!.name, ingress: ['80:0.0.0.0/0'] }]);
+    // Traffic can reach the nodes: the ALB carries the managed and the cluster's backend SG, and the
+    // nodes' cluster-tagged SG admits the backend SG on every target group's port (nodePort = health check).
+    const backend = d.securityGroups.find((g) => g.name.startsWith('k8s-traffic-'));
+    expect(backend).toEqual({ name: expect.stringMatching(/^k8s-traffic-/), ingress: [] });
+    expect(d.securityGroups).toEqual(
+      expect.arrayContaining([
+        { name: s.stack!.securityGroup!.name, ingress: ['80:0.0.0.0/0'] },
+        {
+          name: `eks-cluster-sg-${CLUSTER}`,
+          ingress: d.targetGroups.map((tg) => `${tg.port}:${backend!.name}`).sort(),
+        },
+      ]),
+    );
+    expect(d.securityGroups).toHaveLength(3);
+    expect(d.loadBalancers[0]!.securityGroups).toHaveLength(2);
   });
 
   it('a second delivery of the same snapshot takes the digest fast path in at most 2 calls', async () => {
@@ -180,7 +195,10 @@ describe('changes', () => {
     expect(d.listeners[1]!.certificates).toEqual([certificateArn, certificateArn]);
     expect(d.rules.every((r) => r.port === 443)).toBe(true);
     expect(d.rules).toHaveLength(6);
-    expect(d.securityGroups[0]!.ingress).toEqual(['443:0.0.0.0/0', '80:0.0.0.0/0']);
+    expect(d.securityGroups.find((g) => g.name.startsWith('k8s-shop-'))!.ingress).toEqual([
+      '443:0.0.0.0/0',
+      '80:0.0.0.0/0',
+    ]);
   });
 
   it('weighted forwards through actions.<name>', async () => {
@@ -267,8 +285,8 @@ describe('subnet discovery', () => {
 
 describe('deletion', () => {
   it('stack: null deletes the ALB, target groups and the managed SG, and nothing else', async () => {
-    await converge(snapshotFor(threeMemberGroup()));
-    const other = threeMemberGroup();
+    await converge(snapshotFor(threeMemberGroup({ instanceIds })));
+    const other = threeMemberGroup({ instanceIds });
     for (const i of other.ingresses) i.metadata!.annotations![`${P}group.name`] = 'other';
     await converge(snapshotFor(other, 'other'));
     const r = await reconcileStack(deletionSnapshot('shop'), c, opts);
@@ -277,7 +295,20 @@ describe('deletion', () => {
     expect(d.loadBalancers.map((l) => l.tags['ingress.k8s.aws/stack'])).toEqual(['other']);
     expect(d.targetGroups.every((t) => t.tags['ingress.k8s.aws/stack'] === 'other')).toBe(true);
     expect(d.targetGroups).toHaveLength(3);
-    expect(d.securityGroups).toHaveLength(1);
+    // Left: the other stack's managed SG, the backend SG its ALB still uses, and the node SG admitting it
+    // on the other stack's ports only.
+    const backend = d.securityGroups.find((g) => g.name.startsWith('k8s-traffic-'))!;
+    expect(d.securityGroups.map((g) => g.name)).toEqual([
+      `eks-cluster-sg-${CLUSTER}`,
+      expect.stringMatching(/^k8s-other-/),
+      backend.name,
+    ]);
+    const nodes = d.securityGroups.find((g) => g.name === `eks-cluster-sg-${CLUSTER}`)!;
+    expect(nodes.ingress).toEqual(d.targetGroups.map((tg) => `${tg.port}:${backend.name}`).sort());
+    // The last stack gone: no rule and no backend SG stays behind.
+    expect((await reconcileStack(deletionSnapshot('other'), c, opts)).outcome).toBe('Succeeded');
+    const empty = await dumpAws(c);
+    expect(empty.securityGroups).toEqual([{ name: `eks-cluster-sg-${CLUSTER}`, ingress: [] }]);
     const again = await reconcileStack(deletionSnapshot('shop'), c, opts);
     expect(again.apiCalls.write).toBe(0);
   });

@@ -19,6 +19,7 @@ export interface AwsDump {
     scheme?: string;
     ipType?: string;
     subnets: string[];
+    securityGroups: string[];
     tags: Record<string, string>;
   }[];
   listeners: {
@@ -63,6 +64,7 @@ export async function dumpAws(c: AwsClients): Promise<AwsDump> {
       scheme: lb.Scheme,
       ipType: lb.IpAddressType,
       subnets: (lb.AvailabilityZones ?? []).map((z) => z.SubnetId ?? '').sort(),
+      securityGroups: [...(lb.SecurityGroups ?? [])].sort(),
       tags: await tagsOf(lb.LoadBalancerArn ?? ''),
     });
     const { Listeners = [] } = await c.elbv2.send(
@@ -120,6 +122,7 @@ export async function dumpAws(c: AwsClients): Promise<AwsDump> {
     });
   }
   const { SecurityGroups = [] } = await c.ec2.send(new DescribeSecurityGroupsCommand({}));
+  const groupName = new Map(SecurityGroups.map((g) => [g.GroupId ?? '', g.GroupName ?? '']));
   for (const g of SecurityGroups.filter((x) => x.GroupName !== 'default')) {
     dump.securityGroups.push({
       name: g.GroupName ?? '',
@@ -127,6 +130,10 @@ export async function dumpAws(c: AwsClients): Promise<AwsDump> {
         .flatMap((p) => [
           ...(p.IpRanges ?? []).map((r) => `${p.FromPort}:${r.CidrIp}`),
           ...(p.Ipv6Ranges ?? []).map((r) => `${p.FromPort}:${r.CidrIpv6}`),
+          ...(p.UserIdGroupPairs ?? []).map(
+            (r) =>
+              `${p.FromPort === p.ToPort ? p.FromPort : `${p.FromPort}-${p.ToPort}`}:${groupName.get(r.GroupId ?? '') ?? r.GroupId}`,
+          ),
         ])
         .sort(),
     });

@@ -66,12 +66,13 @@ export function service(
   };
 }
 
-export function node(i: number): V1Node {
+/** A ready node; `instanceId` defaults to a made-up id (pass a seeded instance's to reach its ENI). */
+export function node(i: number, instanceId = `i-0000000000000000${i}`): V1Node {
   return {
     apiVersion: 'v1',
     kind: 'Node',
     metadata: { name: `node-${i}` },
-    spec: { providerID: `aws:///us-east-1a/i-0000000000000000${i}` },
+    spec: { providerID: `aws:///us-east-1a/${instanceId}` },
     status: { conditions: [{ type: 'Ready', status: 'True' }] },
   };
 }
@@ -94,6 +95,8 @@ export function threeMemberGroup(
     shared?: Record<string, string>;
     members?: MemberSpec[];
     serviceType?: 'NodePort' | 'ClusterIP';
+    /** EC2 instances behind the two nodes (the seeded world's, so their security group is real). */
+    instanceIds?: readonly string[];
   } = {},
 ): ClusterObjects {
   const members =
@@ -120,7 +123,7 @@ export function threeMemberGroup(
     namespaces: [],
     ingresses: members.map((m) => ingress(m, 'shop', over.shared)),
     services: NAMESPACES.map((ns, i) => service(ns, 30080 + i, over.serviceType ?? 'NodePort')),
-    nodes: [node(1), node(2)],
+    nodes: [node(1, over.instanceIds?.[0]), node(2, over.instanceIds?.[1])],
     endpointSlices: NAMESPACES.map((ns, i) => endpointSlice(ns, [`10.0.${i}.10`, `10.0.${i}.11`])),
   };
 }
