@@ -9,7 +9,7 @@ import { taggedResources } from '../../aws/tagged-resources';
 import type { DesiredStack, Tags } from '../../shared/model';
 import { CLUSTER_TAG, DIGEST_TAG, STACK_TAG } from '../../shared/tags';
 import { type Ctx, pending } from './context';
-import { ensureBackendAccess, releaseBackendAccess } from './kinds/backend-sg/access';
+import { ensureBackendSg, releaseForDeletedStack, syncTargetRules } from './kinds/backend-sg/step';
 import { ensureListeners } from './kinds/listener/apply';
 import {
   deleteLoadBalancer,
@@ -47,8 +47,9 @@ const ORDER: readonly KindStep[] = [
         new Set(st.securityGroups.flatMap((r) => (r.kind === 'known' ? [r.id] : []))),
       ),
   },
+  { ensure: ensureBackendSg },
   { ensure: ensureTargetGroups, cleanup: deleteStaleTargetGroups },
-  { ensure: ensureBackendAccess },
+  { ensure: syncTargetRules },
   { ensure: ensureLoadBalancer },
   { ensure: ensureListeners },
 ];
@@ -68,13 +69,11 @@ export async function deploy(ctx: Ctx): Promise<DeployResult> {
   const changed = known ? changedParts(parts, known) : undefined;
   const scope = scopeOf(changed);
   let st = initialState(desired, scope, current);
-  st.mayRevokeTargetRules = !changed || changed.has('tg');
   try {
     await converge(ctx, st);
   } catch (err) {
     if (!(err instanceof NeedsFullReconcile)) throw err;
     st = initialState(desired, { kind: 'all' }, current);
-    st.mayRevokeTargetRules = true;
     await converge(ctx, st);
   }
   await writeDigest(ctx, st, encodeParts(parts));
@@ -111,7 +110,6 @@ function initialState(desired: DesiredStack, scope: Scope, current: StackState['
     subnets: undefined,
     vpcId: undefined,
     securityGroups: [],
-    mayRevokeTargetRules: false,
     targetGroups: new Map(),
     externalTargetGroups: new Map(),
   };
@@ -162,7 +160,7 @@ async function deleteStack(ctx: Ctx): Promise<void> {
   const st: StackState = { ...initialState(emptyStack, { kind: 'all' }, undefined), tagged };
   await deleteStaleTargetGroups(ctx, st);
   await deleteStaleSecurityGroups(ctx, st, new Set());
-  await releaseBackendAccess(ctx);
+  await releaseForDeletedStack(ctx);
 }
 
 /** A stack with nothing in it: what a deletion converges to. */

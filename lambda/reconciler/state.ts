@@ -40,11 +40,6 @@ export interface StackState {
   securityGroups: Ref[];
   /** resourceId → ARN of the stack's target groups. */
   targetGroups: Map<string, Ref>;
-  /**
-   * Whether this run can have made a target security-group rule unneeded (a verify run, a change to
-   * the target groups, no earlier parts): only then is the cluster-wide need read and rules revoked.
-   */
-  mayRevokeTargetRules: boolean;
   /** External target groups referenced by name → ARN. */
   externalTargetGroups: Map<string, string>;
 }

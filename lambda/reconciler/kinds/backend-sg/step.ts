@@ -4,7 +4,7 @@
  *   after the target groups:  `{ ensure: syncTargetRules }` — the targets' SGs admit it;
  *   in deleteStack, after the target groups went: `await releaseForDeletedStack(ctx)`.
  * Like the LBC, only load balancers with the managed security group get the backend SG and target rules
- * (explicit `security-groups` would need `manage-backend-security-group-rules`, not in the model yet).
+ * (explicit `security-groups` get them with `manage-backend-security-group-rules: "true"`).
  */
 import { backendSecurityGroupName } from '../../../../shared/names';
 import { type Ctx, known, pending } from '../../context';
@@ -18,6 +18,11 @@ import {
   releaseBackendSecurityGroup,
 } from './backend-group';
 import { isPlannedGroupId } from './context';
+
+/** With the `security-groups` annotation the user owns the path, unless they ask for the rules. */
+const usesBackendSecurityGroup = (st: StackState): boolean =>
+  st.desired.loadBalancer.securityGroups.kind === 'managed' ||
+  st.desired.loadBalancer.manageBackendSecurityGroupRules === true;
 
 /** The backend SG id each run resolved, for the later step of the same run. */
 const backendOf = new WeakMap<StackState, string>();
@@ -37,7 +42,7 @@ const learnt = new Map<string, string>();
  * 1 write (created). Listener-only runs skip it.
  */
 export async function ensureBackendSg(ctx: Ctx, st: StackState): Promise<void> {
-  if (st.desired.loadBalancer.securityGroups.kind !== 'managed' || !touchesTargets(st)) return;
+  if (!usesBackendSecurityGroup(st) || !touchesTargets(st)) return;
   if (!st.vpcId)
     throw new ReconcileFailure('NotFound', 'no VPC is known for the backend security group; pass --vpc-id');
   const key = `${ctx.cluster}|${st.vpcId}`;
