@@ -13,9 +13,10 @@ import {
   type SwitchChange,
   setReconcilerSwitch,
 } from '../aws/reconciler-switch';
-import { parseCommandArgs, requireFlag } from './args';
 import { type AwsTarget, describeAwsAccessError, describeTarget, resolveAwsTarget } from './aws-env';
-import type { Command } from './main';
+import { defineCommand } from './command';
+import { CliError } from './errors';
+import { JSON_OUTPUT, REGION } from './flags';
 
 export function controlClients(t: AwsTarget) {
   const o: AwsClientOptions = {
@@ -93,42 +94,37 @@ export function formatChanges(verb: 'paused' | 'resumed', changes: SwitchChange[
     .join('');
 }
 
-const FUNCTION_FLAG = { 'function-name': { type: 'string' } } as const;
-
 /** `albatross pause` / `albatross resume`. */
-export function switchCommand(position: 'on' | 'off'): Command {
-  const name = position === 'off' ? 'pause' : 'resume';
+export function switchCommand(position: 'on' | 'off') {
   const verb = position === 'off' ? 'paused' : 'resumed';
-  const usage = `albatross ${name} --function-name NAME|ARN [--region REGION] [--json]`;
-  return {
-    summary:
-      position === 'off'
-        ? 'stop the reconciler taking snapshots off the queue (they wait there; nothing is lost)'
-        : 'let the reconciler take snapshots off the queue again',
-    usage,
-    async run(argv) {
-      const { values, common, help } = parseCommandArgs(argv, FUNCTION_FLAG);
-      if (help) {
-        process.stdout.write(
-          `usage: ${usage}\n\n  --function-name  the reconciler Lambda (stack output ReconcilerFunctionName)\n  --region         AWS region (default: AWS_REGION)\n  --json           print the change and the status as JSON\n`,
-        );
-        return 0;
-      }
-      const functionName = requireFlag(values['function-name'] as string | undefined, 'function-name');
-      const target = resolveAwsTarget(common);
+  return defineCommand({
+    flags: {
+      'function-name': {
+        type: 'string',
+        placeholder: 'NAME|ARN',
+        required: true,
+        description: 'the reconciler Lambda (stack output ReconcilerFunctionName)',
+      },
+      region: REGION,
+      json: { ...JSON_OUTPUT, description: 'print the change and the status as JSON' },
+    },
+    async run({ flags, json }) {
+      const functionName = flags['function-name'];
+      const target = resolveAwsTarget(flags);
       const clients = controlClients(target);
       try {
         const changes = await setReconcilerSwitch(clients, functionName, position);
         const view = await describeReconciler(clients, functionName);
-        if (common.json) process.stdout.write(`${JSON.stringify({ changes, status: view }, null, 2)}\n`);
+        if (json) process.stdout.write(`${JSON.stringify({ changes, status: view }, null, 2)}\n`);
         else process.stdout.write(`${formatChanges(verb, changes)}\n${formatReconcilerView(view)}`);
         return 0;
       } catch (err) {
-        process.stderr.write(`albatross ${name}: ${describeControlError(err, functionName, target)}\n`);
-        return 1;
+        throw new CliError('failed', describeControlError(err, functionName, target), {
+          flag: 'function-name',
+        });
       }
     },
-  };
+  });
 }
 
 /** `albatross status --function-name F`: the reconciler's part of the status. */

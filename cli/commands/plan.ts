@@ -4,34 +4,39 @@
  * there. Never writes anything.
  */
 import { planStack } from '../../lambda/reconciler/index';
-import { parseCommandArgs, requireFlag, UsageError } from '../args';
 import { createCliClients, resolveAwsTarget } from '../aws-env';
-import type { Command } from '../main';
+import { defineCommand } from '../command';
+import { CliError } from '../errors';
+import { CLUSTER_NAME, JSON_OUTPUT, MANIFESTS, REGION, VPC_ID } from '../flags';
 import { renderChanges, renderStack } from '../render';
 import { stacksFromManifests } from '../stack-source';
 
-const usage = 'albatross plan --manifests DIR --cluster-name NAME [--aws] [--json] [--region R] [--vpc-id V]';
-
-export const command: Command = {
-  summary: 'print the desired stacks (and the AWS-side diff when an AWS endpoint is set); changes nothing',
-  usage,
-  async run(argv) {
-    const { values, common } = parseCommandArgs(argv, {
-      manifests: { type: 'string' },
-      aws: { type: 'boolean', default: false },
-    });
-    const dir = requireFlag(values.manifests as string | undefined, 'manifests');
-    const cluster = requireFlag(common.clusterName, 'cluster-name');
+export const command = defineCommand({
+  flags: {
+    manifests: { ...MANIFESTS, required: true },
+    'cluster-name': { ...CLUSTER_NAME, required: true },
+    aws: {
+      type: 'boolean',
+      description: 'compare with real AWS (credentials from the environment) when AWS_ENDPOINT_URL is unset',
+    },
+    region: REGION,
+    'vpc-id': VPC_ID,
+    json: JSON_OUTPUT,
+  },
+  async run({ flags, json }) {
+    const dir = flags.manifests;
+    const cluster = flags['cluster-name'];
     const built = stacksFromManifests(dir, { cluster, seq: 0, verify: false });
     if (!built.ok) {
-      for (const p of built.problems) process.stderr.write(`${p}\n`);
-      return 1;
+      throw new CliError('input', `${built.problems.length} problem(s) in the manifests under ${dir}`, {
+        details: built.problems,
+      });
     }
-    const target = resolveAwsTarget(common);
-    const withAws = values.aws === true || target.endpoint !== undefined;
+    const target = resolveAwsTarget(flags);
+    const withAws = flags.aws || target.endpoint !== undefined;
     const clients = withAws ? createCliClients(target) : undefined;
     let failed = false;
-    const json: unknown[] = [];
+    const documents: unknown[] = [];
     for (const s of built.stacks) {
       for (const w of s.warnings) process.stderr.write(`warning: ${w}\n`);
       if (!s.snapshot) {
@@ -45,12 +50,12 @@ export const command: Command = {
       if (clients) {
         diff = await planStack(s.snapshot, clients, {
           cluster,
-          ...(common.vpcId ? { vpcId: common.vpcId } : {}),
+          ...(flags['vpc-id'] ? { vpcId: flags['vpc-id'] } : {}),
         });
         if (diff.outcome === 'Failed') failed = true;
       }
-      if (common.json) {
-        json.push(diff ? { ...s.snapshot, plan: diff } : s.snapshot);
+      if (json) {
+        documents.push(diff ? { ...s.snapshot, plan: diff } : s.snapshot);
         continue;
       }
       process.stdout.write(renderStack(s.stackId, s.snapshot.stack));
@@ -64,9 +69,8 @@ export const command: Command = {
       }
       process.stdout.write('\n');
     }
-    if (common.json) process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
-    if (built.stacks.length === 0 && !common.json) process.stdout.write(`no managed Ingress in ${dir}\n`);
-    if (values.aws && !clients) throw new UsageError('--aws: no AWS target');
+    if (json) process.stdout.write(`${JSON.stringify(documents, null, 2)}\n`);
+    if (built.stacks.length === 0 && !json) process.stdout.write(`no managed Ingress in ${dir}\n`);
     return failed ? 1 : 0;
   },
-};
+});

@@ -10,9 +10,10 @@ import {
   reconcileStack,
 } from '../../lambda/reconciler';
 import { API_VERSION, type StackSnapshot, stackDigest } from '../../shared/messages';
-import { parseCommandArgs, requireFlag } from '../args';
 import { checkAwsAccess, createCliClients, describeAwsAccessError, resolveAwsTarget } from '../aws-env';
-import type { Command } from '../main';
+import { defineCommand } from '../command';
+import { CliError } from '../errors';
+import { CLUSTER_NAME, JSON_OUTPUT, MANIFESTS, REGION, VPC_ID } from '../flags';
 import { stacksFromManifests } from '../stack-source';
 
 export interface StackReport {
@@ -28,43 +29,43 @@ export interface StackReport {
   warnings?: string[];
 }
 
-const USAGE =
-  'albatross reconcile --manifests DIR --cluster-name NAME [--prune] [--verify] [--json] [--region R] [--vpc-id V]';
-
-export const command: Command = {
-  summary: 'reconcile AWS to the Ingresses in a directory of manifests (one shot, in-process)',
-  usage: USAGE,
-  async run(argv) {
-    const { values, common, help } = parseCommandArgs(argv, {
-      manifests: { type: 'string' },
-      prune: { type: 'boolean', default: false },
-      verify: { type: 'boolean', default: false },
-    });
-    if (help) {
-      process.stdout.write(`usage: ${USAGE}\n`);
-      return 0;
-    }
-    const dir = requireFlag(values.manifests as string | undefined, 'manifests');
-    const cluster = requireFlag(common.clusterName, 'cluster-name');
+export const command = defineCommand({
+  flags: {
+    manifests: { ...MANIFESTS, required: true },
+    'cluster-name': { ...CLUSTER_NAME, required: true },
+    prune: {
+      type: 'boolean',
+      description: 'also delete the stacks of this cluster that no manifest produces any more',
+    },
+    verify: {
+      type: 'boolean',
+      description: 'compare every resource with AWS even when the digest tag says it is converged',
+    },
+    region: REGION,
+    'vpc-id': VPC_ID,
+    json: JSON_OUTPUT,
+  },
+  async run({ flags, json }) {
+    const dir = flags.manifests;
+    const cluster = flags['cluster-name'];
     const err = (line: string) => process.stderr.write(`albatross reconcile: ${line}\n`);
 
     // A seq that grows across runs, like the webhook's; `--verify` skips the digest fast path.
-    const desired = stacksFromManifests(dir, { cluster, seq: Date.now(), verify: values.verify === true });
+    const desired = stacksFromManifests(dir, { cluster, seq: Date.now(), verify: flags.verify });
     if (!desired.ok) {
-      for (const p of desired.problems) err(p);
-      err(`${desired.problems.length} problem(s) in the manifests under ${dir}: nothing reconciled`);
-      return 1;
+      throw new CliError(
+        'input',
+        `${desired.problems.length} problem(s) in the manifests under ${dir}: nothing reconciled`,
+        { details: desired.problems },
+      );
     }
     for (const s of desired.stacks) for (const w of s.warnings) err(`warning: ${w}`);
 
-    const target = resolveAwsTarget(common);
+    const target = resolveAwsTarget(flags);
     const clients = createCliClients(target);
     const access = await checkAwsAccess(clients, target);
-    if (!access.ok) {
-      err(access.message);
-      return 1;
-    }
-    const opts = { cluster, ...(common.vpcId ? { vpcId: common.vpcId } : {}) };
+    if (!access.ok) throw new CliError('failed', access.message);
+    const opts = { cluster, ...(flags['vpc-id'] ? { vpcId: flags['vpc-id'] } : {}) };
 
     const reports: StackReport[] = [];
     for (const s of desired.stacks) {
@@ -84,15 +85,16 @@ export const command: Command = {
       reports.push(reportOf(s.stackId, outcome, s.warnings));
     }
 
-    if (values.prune === true) {
+    if (flags.prune) {
       let existing: string[];
       try {
         existing = await listClusterStacks(clients, cluster);
       } catch (e) {
-        err(
+        throw new CliError(
+          'failed',
           `--prune: listing the stacks of cluster ${cluster}: ${describeAwsAccessError(e, target) ?? (e as Error).message}`,
+          { flag: 'prune' },
         );
-        return 1;
       }
       // A stack whose model fails is still in the manifests: never prune it.
       const wanted = new Set(desired.stacks.map((s) => s.stackId));
@@ -102,11 +104,11 @@ export const command: Command = {
       }
     }
 
-    if (common.json) process.stdout.write(`${JSON.stringify(reports, null, 2)}\n`);
+    if (json) process.stdout.write(`${JSON.stringify(reports, null, 2)}\n`);
     else process.stdout.write(formatReports(reports, { cluster, files: desired.files }));
     return reports.some((r) => r.outcome === 'Failed') ? 1 : 0;
   },
-};
+});
 
 function deletion(cluster: string, stackId: string): StackSnapshot {
   return {

@@ -19,8 +19,9 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { StackSnapshot } from '../../shared/messages';
-import { parseCommandArgs, requireFlag, UsageError } from '../args';
-import type { Command } from '../main';
+import { defineCommand } from '../command';
+import { UsageError } from '../errors';
+import { JSON_OUTPUT, REGION } from '../flags';
 
 export interface RedriveOptions {
   dlqUrl: string;
@@ -356,25 +357,25 @@ export function regionOf(queueUrl: string): string | undefined {
   return /^https:\/\/sqs\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?\//.exec(queueUrl)?.[1];
 }
 
-export const command: Command = {
-  summary: 'replay snapshots from the dead-letter queue to the snapshot queue',
-  usage: 'albatross redrive --dlq-url URL --queue-url URL [--max N] [--dry-run] [--json] [--region REGION]',
-  async run(argv) {
-    const { values, common, help } = parseCommandArgs(argv, {
-      'dlq-url': { type: 'string' },
-      'queue-url': { type: 'string' },
-      max: { type: 'string' },
-      'dry-run': { type: 'boolean', default: false },
-    });
-    if (help) {
-      process.stdout.write(`${this.usage}\n`);
-      return 0;
-    }
-    const dryRun = values['dry-run'] === true;
-    const dlqUrl = requireFlag(values['dlq-url'] as string | undefined, 'dlq-url');
-    const queueUrl = dryRun
-      ? (values['queue-url'] as string | undefined)
-      : requireFlag(values['queue-url'] as string | undefined, 'queue-url');
+export const command = defineCommand({
+  flags: {
+    'dlq-url': { type: 'string', placeholder: 'URL', required: true, description: 'the dead-letter queue' },
+    'queue-url': {
+      type: 'string',
+      placeholder: 'URL',
+      description: 'the snapshot queue to move the messages to (required unless --dry-run)',
+    },
+    max: { type: 'string', placeholder: 'N', description: 'stop after N messages (default: all)' },
+    'dry-run': { type: 'boolean', description: 'only list the messages; move nothing' },
+    region: REGION,
+    json: JSON_OUTPUT,
+  },
+  async run({ flags: values, json }) {
+    const dryRun = values['dry-run'];
+    const dlqUrl = values['dlq-url'];
+    const queueUrl = values['queue-url'];
+    if (!dryRun && queueUrl === undefined)
+      throw new UsageError('missing required flag --queue-url URL (or --dry-run)', { flag: 'queue-url' });
     let max: number | undefined;
     if (values.max !== undefined) {
       max = Number(values.max);
@@ -392,7 +393,7 @@ export const command: Command = {
     }
 
     const region =
-      common.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? regionOf(dlqUrl);
+      values.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? regionOf(dlqUrl);
     const sqs = new SQSClient(region ? { region } : {});
     const tty = process.stderr.isTTY === true;
     const progress: ProgressFn = (done, total, entry) => {
@@ -403,7 +404,7 @@ export const command: Command = {
     const report = await redrive(sqs, { dlqUrl, queueUrl, max, dryRun }, progress);
     if (tty) process.stderr.write('\n');
 
-    if (common.json) {
+    if (json) {
       process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     } else {
       for (const entry of report.entries) process.stdout.write(`${formatEntry(entry)}\n`);
@@ -418,4 +419,4 @@ export const command: Command = {
     }
     return report.failed > 0 ? 1 : 0;
   },
-};
+});

@@ -10,9 +10,10 @@ import { allLoadBalancers, listenersOf, rulesOf, TagCache } from '../../aws/disc
 import type { ReconcilerView } from '../../aws/reconciler-switch';
 import { type Change, planStack } from '../../lambda/reconciler';
 import { CLUSTER_TAG, DIGEST_TAG, RESOURCE_ID, RESOURCE_TAG, STACK_TAG } from '../../shared/tags';
-import { parseCommandArgs, requireFlag } from '../args';
 import { checkAwsAccess, createCliClients, describeAwsAccessError, resolveAwsTarget } from '../aws-env';
-import type { Command } from '../main';
+import { defineCommand } from '../command';
+import { CliError, UsageError } from '../errors';
+import { CLUSTER_NAME, JSON_OUTPUT, MANIFESTS, REGION, VPC_ID } from '../flags';
 import { formatReconcilerView, reconcilerStatus } from '../reconciler-switch';
 import { type DesiredStack, stacksFromManifests } from '../stack-source';
 
@@ -32,41 +33,42 @@ export interface StackStatus {
   note?: string;
 }
 
-const USAGE =
-  'albatross status [--cluster-name NAME [--manifests DIR]] [--function-name F] [--json] [--region R] [--vpc-id V]';
-
-export const command: Command = {
-  summary: 'the load balancers of a cluster, and whether they drifted from the manifests',
-  usage: USAGE,
-  async run(argv) {
-    const { values, common, help } = parseCommandArgs(argv, {
-      manifests: { type: 'string' },
-      'function-name': { type: 'string' },
-    });
-    if (help) {
-      process.stdout.write(`usage: ${USAGE}\n`);
-      return 0;
-    }
-    const functionName = values['function-name'] as string | undefined;
+export const command = defineCommand({
+  flags: {
+    'cluster-name': {
+      ...CLUSTER_NAME,
+      description: `${CLUSTER_NAME.description} (required unless --function-name alone)`,
+    },
+    manifests: { ...MANIFESTS, description: `${MANIFESTS.description}; compared with AWS to tell drift` },
+    'function-name': {
+      type: 'string',
+      placeholder: 'F',
+      description:
+        "also show the reconciler Lambda: its state, its queue mapping's state, queue and DLQ depths",
+    },
+    region: REGION,
+    'vpc-id': VPC_ID,
+    json: JSON_OUTPUT,
+  },
+  async run({ flags, json }) {
+    const functionName = flags['function-name'];
     let reconciler: ReconcilerView | undefined;
     if (functionName !== undefined) {
-      const target = resolveAwsTarget(common);
-      const r = await reconcilerStatus(requireFlag(functionName, 'function-name'), target);
-      if (!r.ok) {
-        process.stderr.write(`albatross status: ${r.message}\n`);
-        return 1;
-      }
-      if (common.clusterName === undefined) {
-        process.stdout.write(
-          common.json ? `${JSON.stringify(r.view, null, 2)}\n` : formatReconcilerView(r.view),
-        );
+      const r = await reconcilerStatus(functionName, resolveAwsTarget(flags));
+      if (!r.ok) throw new CliError('failed', r.message, { flag: 'function-name' });
+      if (flags['cluster-name'] === undefined) {
+        process.stdout.write(json ? `${JSON.stringify(r.view, null, 2)}\n` : formatReconcilerView(r.view));
         return 0;
       }
       reconciler = r.view;
-      if (!common.json) process.stdout.write(`${formatReconcilerView(r.view)}\n`);
+      if (!json) process.stdout.write(`${formatReconcilerView(r.view)}\n`);
     }
-    const cluster = requireFlag(common.clusterName, 'cluster-name');
-    const dir = values.manifests as string | undefined;
+    const cluster = flags['cluster-name'];
+    if (cluster === undefined)
+      throw new UsageError('missing required flag --cluster-name NAME (or --function-name F)', {
+        flag: 'cluster-name',
+      });
+    const dir = flags.manifests;
     const err = (line: string) => process.stderr.write(`albatross status: ${line}\n`);
 
     let desired: Map<string, DesiredStack> | undefined;
@@ -80,23 +82,22 @@ export const command: Command = {
       }
     }
 
-    const target = resolveAwsTarget(common);
+    const target = resolveAwsTarget(flags);
     const clients = createCliClients(target);
     const access = await checkAwsAccess(clients, target);
-    if (!access.ok) {
-      err(access.message);
-      return 1;
-    }
+    if (!access.ok) throw new CliError('failed', access.message);
     let rows: StackStatus[];
     try {
       rows = await observe(clients, cluster);
     } catch (e) {
-      err(describeAwsAccessError(e, target) ?? `reading the load balancers: ${(e as Error).message}`);
-      return 1;
+      throw new CliError(
+        'failed',
+        describeAwsAccessError(e, target) ?? `reading the load balancers: ${(e as Error).message}`,
+      );
     }
 
     if (desired) {
-      const opts = { cluster, ...(common.vpcId ? { vpcId: common.vpcId } : {}) };
+      const opts = { cluster, ...(flags['vpc-id'] ? { vpcId: flags['vpc-id'] } : {}) };
       for (const row of rows) {
         const want = desired.get(row.stackId);
         if (!want) {
@@ -137,13 +138,13 @@ export const command: Command = {
       rows.sort((a, b) => a.stackId.localeCompare(b.stackId));
     }
 
-    if (common.json && reconciler)
+    if (json && reconciler)
       process.stdout.write(`${JSON.stringify({ reconciler, stacks: rows }, null, 2)}\n`);
-    else if (common.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+    else if (json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
     else process.stdout.write(formatStatus(rows, cluster));
     return 0;
   },
-};
+});
 
 /** Every load balancer of `cluster` by its tracking tags, with listener and rule counts. */
 async function observe(

@@ -8,11 +8,10 @@ import { type BuildOptions, buildStacks, validateIngress } from '../../shared/bu
 import type { ClusterObjects } from '../../shared/cluster';
 import { isManagedIngress } from '../../shared/ingress-class';
 import { formatProblem, formatWarning, type Problem } from '../../shared/problems';
-import { parseCommandArgs, UsageError } from '../args';
-import type { Command } from '../main';
+import { defineCommand } from '../command';
+import { UsageError } from '../errors';
+import { CLUSTER_NAME, JSON_OUTPUT } from '../flags';
 import { type ManifestFile, parseManifestFiles, readManifestDir } from '../stack-source';
-
-const usage = 'albatross validate FILE|DIR… [--cluster-name NAME] [--json]';
 
 function readInputs(paths: string[]): { files: ManifestFile[]; problems: string[] } {
   const files: ManifestFile[] = [];
@@ -30,16 +29,17 @@ function readInputs(paths: string[]): { files: ManifestFile[]; problems: string[
   return { files, problems };
 }
 
-export const command: Command = {
-  summary: 'check Ingress manifests offline as admission would (exit 1 on any denial)',
-  usage,
-  async run(argv) {
-    const { positionals, common } = parseCommandArgs(argv, {});
-    if (positionals.length === 0) throw new UsageError('expected at least one FILE or directory');
+export const command = defineCommand({
+  positionals: { synopsis: 'FILE|DIR…', min: 1 },
+  flags: {
+    'cluster-name': { ...CLUSTER_NAME, default: 'albatross' },
+    json: JSON_OUTPUT,
+  },
+  async run({ flags, positionals, json }) {
     const read = readInputs(positionals);
     const parsed = parseManifestFiles(read.files);
     const inputProblems = [...read.problems, ...parsed.problems];
-    const opts = { clusterName: common.clusterName ?? 'albatross' };
+    const opts = { clusterName: flags['cluster-name'] };
     const problems: Problem[] = [];
     const warnings: string[] = [];
     let checked = 0;
@@ -52,7 +52,7 @@ export const command: Command = {
     }
     const ok = problems.length === 0 && inputProblems.length === 0;
     const notes = ok ? discoveryNotes(parsed.objects, opts) : [];
-    if (common.json) {
+    if (json) {
       process.stdout.write(
         `${JSON.stringify(
           {
@@ -99,7 +99,7 @@ export const command: Command = {
     }
     return ok ? 0 : 1;
   },
-};
+});
 
 /** What offline validation cannot check: certificates found in ACM by host when the reconciler runs. */
 function discoveryNotes(objects: ClusterObjects, opts: BuildOptions): string[] {

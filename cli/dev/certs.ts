@@ -1,9 +1,9 @@
 /** Self-signed certificates for local mode: the webhook's TLS pair and an ACM certificate for HTTPS listeners. */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { makeTempDir } from './temp';
 
 const run = promisify(execFile);
 
@@ -12,11 +12,17 @@ export interface PemPair {
   keyFile: string;
   cert: string;
   key: string;
+  /** Deletes the folder with the key (it is deleted at process exit anyway). */
+  remove(): void;
 }
 
-/** A self-signed RSA certificate for `commonName` (with SANs), written to a fresh temp folder. */
+/**
+ * A self-signed RSA certificate for `commonName` (with SANs), written to a fresh temp folder that is
+ * removed at exit (see ./temp).
+ */
 export async function selfSignedCertificate(commonName: string, altNames: string[] = []): Promise<PemPair> {
-  const dir = await mkdtemp(join(tmpdir(), 'albatross-cert-'));
+  const tmp = makeTempDir('cert');
+  const dir = tmp.path;
   const certFile = join(dir, 'tls.crt');
   const keyFile = join(dir, 'tls.key');
   const sans = [commonName, ...altNames].map((n) =>
@@ -42,7 +48,14 @@ export async function selfSignedCertificate(commonName: string, altNames: string
       certFile,
     ]);
   } catch (err) {
+    tmp.remove();
     throw new Error(`could not create a certificate with openssl: ${(err as Error).message.split('\n')[0]}`);
   }
-  return { certFile, keyFile, cert: await readFile(certFile, 'utf8'), key: await readFile(keyFile, 'utf8') };
+  return {
+    certFile,
+    keyFile,
+    cert: await readFile(certFile, 'utf8'),
+    key: await readFile(keyFile, 'utf8'),
+    remove: tmp.remove,
+  };
 }

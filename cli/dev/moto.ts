@@ -2,6 +2,7 @@
  * moto_server on a free loopback port (see ../shared/TESTING.md). One process serves every AWS service.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 export interface Moto {
@@ -63,19 +64,38 @@ async function warmUp(endpoint: string): Promise<void> {
   }).catch(() => undefined);
 }
 
+/**
+ * The command line that starts `argv` so that it dies with this process, however this process ends (even
+ * SIGKILL): on Linux, util-linux `setpriv --pdeathsig` asks the kernel to send SIGTERM to the child when
+ * its parent dies (it survives the exec chain of pyenv shims). Elsewhere `argv` as it is.
+ */
+export function diesWithParent(argv: [string, ...string[]]): [string, ...string[]] {
+  const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
+  return process.platform === 'linux' && setpriv ? [setpriv, '--pdeathsig', 'TERM', ...argv] : argv;
+}
+
 export async function startMoto(): Promise<Moto> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const proc = spawn(process.env.MOTO_SERVER ?? 'moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
+  const [bin, ...args] = diesWithParent([
+    process.env.MOTO_SERVER ?? 'moto_server',
+    '-H',
+    '127.0.0.1',
+    '-p',
+    String(port),
+  ]);
+  const proc = spawn(bin, args, {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, MOTO_ALLOW_NONEXISTENT_REGION: 'false' },
   });
+  const notFound =
+    'moto_server is not on the PATH: install it with pip install "moto[server]" (or set AWS_ENDPOINT_URL to an emulator you run)';
   const spawnError = new Promise<never>((_, reject) =>
     proc.once('error', (err) =>
       reject(
         new Error(
           (err as NodeJS.ErrnoException).code === 'ENOENT'
-            ? 'moto_server is not on the PATH: install it with pip install "moto[server]" (or set AWS_ENDPOINT_URL to an emulator you run)'
+            ? notFound
             : `moto_server could not start: ${err.message}`,
         ),
       ),
@@ -89,8 +109,14 @@ export async function startMoto(): Promise<Moto> {
     await Promise.race([waitReady(endpoint, proc), spawnError]);
   } catch (err) {
     proc.kill('SIGKILL');
+    // 127: setpriv could not find the program.
+    if (proc.exitCode === 127) throw new Error(notFound);
     throw new Error(`${(err as Error).message}\n${stderr}`);
   }
+  // Where there is no parent-death signal: at least every exit the runtime sees stops it.
+  const killOnExit = () => proc.kill('SIGTERM');
+  process.once('exit', killOnExit);
+  proc.once('exit', () => process.off('exit', killOnExit));
   await warmUp(endpoint);
   return {
     endpoint,

@@ -100,10 +100,13 @@ export async function seedLocalWorld(aws: AwsEndpointConfig, clusterName: string
   );
   const instanceIds = Instances.map((i) => i.InstanceId).filter((id): id is string => id !== undefined);
 
+  // Only the PEM text goes to ACM: the folder with the key goes at once.
   const pem = await selfSignedCertificate('shop.example.com', ['*.example.com']);
-  const { CertificateArn } = await acm.send(
-    new ImportCertificateCommand({ Certificate: Buffer.from(pem.cert), PrivateKey: Buffer.from(pem.key) }),
-  );
+  const { CertificateArn } = await acm
+    .send(
+      new ImportCertificateCommand({ Certificate: Buffer.from(pem.cert), PrivateKey: Buffer.from(pem.key) }),
+    )
+    .finally(() => pem.remove());
   if (!CertificateArn) throw new Error('the AWS emulator did not return a certificate ARN');
 
   const dlq = await sqs.send(

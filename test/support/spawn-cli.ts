@@ -1,0 +1,71 @@
+/**
+ * `albatross …` as a child process that keeps running (webhook, dev): its output so far, a wait for a
+ * line, signals, and its exit.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+
+export interface RunningCli {
+  proc: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves when stdout+stderr match, rejects when the process exits first or after `timeoutMs`. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  /** Exit code (or 128 + signal number), and how long after the call it came. */
+  exited(timeoutMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }>;
+}
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+
+export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): RunningCli {
+  const proc = spawn(process.execPath, ['bin/albatross.js', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  proc.stdout?.on('data', (c: Buffer) => {
+    out += c.toString();
+  });
+  proc.stderr?.on('data', (c: Buffer) => {
+    err += c.toString();
+  });
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    proc.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return {
+    proc,
+    stdout: () => out,
+    stderr: () => err,
+    async waitFor(pattern, timeoutMs = 60_000) {
+      const deadline = Date.now() + timeoutMs;
+      let done = false;
+      void exit.then(() => {
+        done = true;
+      });
+      for (;;) {
+        const m = `${out}${err}`.match(pattern);
+        if (m) return m;
+        if (done) throw new Error(`exited before ${pattern}:\n${out}${err}`);
+        if (Date.now() > deadline) throw new Error(`no ${pattern} within ${timeoutMs} ms:\n${out}${err}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    async exited(timeoutMs = 30_000) {
+      const started = Date.now();
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          proc.kill('SIGKILL');
+          reject(new Error(`still running after ${timeoutMs} ms:\n${out}${err}`));
+        }, timeoutMs);
+      });
+      try {
+        const r = await Promise.race([exit, timeout]);
+        return { ...r, ms: Date.now() - started };
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}
