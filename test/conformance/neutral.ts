@@ -98,7 +98,7 @@ export interface NStack {
 
 const TRACKING = new Set([CLUSTER_TAG, STACK_TAG, RESOURCE_TAG]);
 
-function userTags(tags: Record<string, string>): Record<string, string> {
+export function userTags(tags: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(tags).filter(([k]) => !TRACKING.has(k)));
 }
 

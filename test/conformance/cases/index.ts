@@ -12,7 +12,7 @@ import {
   SUPERSET_CASES,
 } from './rules-and-certificates';
 import { SSL_REDIRECT_CASES } from './ssl-redirect';
-import { TAG_CASES } from './tags';
+import { RESOURCE_TAG_CASES, TAG_CASES } from './tags';
 import { TARGET_GROUP_CASES } from './target-groups';
 
 export const CASES: ConformanceCase[] = [
@@ -29,5 +29,6 @@ export const CASES: ConformanceCase[] = [
   ...ENHANCED_BACKEND_CASES,
   ...GROUP_CASES,
   ...TAG_CASES,
+  ...RESOURCE_TAG_CASES,
   ...ADDON_AND_UNSUPPORTED_CASES,
 ];

@@ -3,9 +3,11 @@
  * target groups (Ingress, Service and IngressClassParams). LBC's `externalManagedTags` is a controller
  * flag (`--external-managed-tags`); Albatross has none.
  */
+
+import type { DesiredStack } from '../../../shared/model';
 import type { ConformanceCase } from '../case';
 import { cluster, ingress, rule, service, to, withClassParams } from '../fixtures';
-import type { NStack } from '../neutral';
+import { type NStack, userTags } from '../neutral';
 
 const file = 'model_build_tags_test.go';
 const lbSource = `${file}: Test_defaultModelBuildTask_buildIngressResourceTags`;
@@ -146,3 +148,115 @@ export const TAG_CASES: ConformanceCase[] = [
     lbc: { kind: 'stack', select: tgTags, equals: {} },
   },
 ];
+
+// ---- User tags on every resource kind (LBC's buildLoadBalancerTags, buildManagedSecurityGroupTags,
+// buildListenerTags, buildListenerRuleTags). `defaultTags` is LBC's `--default-tags` controller flag and
+// `externalManagedTags` its `--external-managed-tags`; Albatross has neither.
+type Kind = 'loadBalancer' | 'securityGroup' | 'listener' | 'rule';
+const KIND_SOURCE: Record<Kind, string> = {
+  loadBalancer: 'model_build_load_balancer_test.go: Test_defaultModelBuildTask_buildLoadBalancerTags',
+  securityGroup: 'model_build_managed_sg_test.go: Test_defaultModelBuildTask_buildManagedSecurityGroupTags',
+  listener: 'model_build_listener_test.go: Test_defaultModelBuildTask_buildListenerTags',
+  rule: 'model_build_listener_rules_test.go: Test_defaultModelBuildTask_buildListenerRuleTags',
+};
+const tagsOf = (kind: Kind) => (_s: NStack, raw: DesiredStack) =>
+  userTags(
+    kind === 'loadBalancer'
+      ? raw.loadBalancer.tags
+      : kind === 'securityGroup'
+        ? (raw.securityGroup?.tags ?? {})
+        : kind === 'listener'
+          ? (raw.listeners[0]?.tags ?? {})
+          : (raw.listeners[0]?.rules[0]?.tags ?? {}),
+  );
+/** LBC's load-balancer and security-group tag tests use a group of two; listener and rule tests one Ingress. */
+function tagged(kind: Kind, tags: string[]) {
+  const grouped = kind === 'loadBalancer' || kind === 'securityGroup';
+  const list = grouped ? tags : [tags.join(',')];
+  return {
+    stackId: grouped ? 'awesome-group' : 'awesome-ns/ing-0',
+    objects: cluster({
+      ingresses: list.map((t, i) =>
+        ingress('awesome-ns', `ing-${i}`, {
+          annotations: { ...(grouped ? { 'group.name': 'awesome-group' } : {}), ...(t ? { tags: t } : {}) },
+          rules: [rule(undefined, to('/', 'awesome-svc', 'http', 'Prefix'))],
+        }),
+      ),
+      services: [
+        service('awesome-ns', 'awesome-svc', [{ name: 'http', port: 80, targetPort: 8080, nodePort: 32768 }]),
+      ],
+    }),
+  };
+}
+const DEFAULT_TAGS = 'no --default-tags flag: only the annotations’ tags are applied';
+
+function kindCases(kind: Kind): ConformanceCase[] {
+  const source = KIND_SOURCE[kind];
+  const grouped = kind === 'loadBalancer' || kind === 'securityGroup';
+  const adapted = grouped ? { adapted: 'the two members LBC lists are members of group awesome-group' } : {};
+  const select = tagsOf(kind);
+  const k1k2 = grouped ? ['k1=v1', 'k2=v2'] : ['k1=v1,k2=v2'];
+  const withK3 = grouped ? ['k1=v1,k3=v3a', 'k2=v2'] : ['k1=v1,k2=v2,k3=v3a'];
+  const out: ConformanceCase[] = [
+    {
+      name: 'empty default tags, no tags annotation',
+      source,
+      ...tagged(kind, grouped ? ['', ''] : ['']),
+      lbc: { kind: 'stack', select, equals: {} },
+    },
+    {
+      name: 'empty default tags, non-empty tags annotation',
+      source,
+      ...adapted,
+      ...tagged(kind, k1k2),
+      lbc: { kind: 'stack', select, equals: { k1: 'v1', k2: 'v2' } },
+    },
+    {
+      name: 'non-empty default tags, empty tags annotation',
+      source,
+      ...tagged(kind, grouped ? ['', ''] : ['']),
+      lbc: { kind: 'stack', select, equals: { k3: 'v3', k4: 'v4' } },
+      status: 'deviation',
+      deviation: DEFAULT_TAGS,
+      albatross: { kind: 'stack', select, equals: {} },
+    },
+    {
+      name: 'non-empty default tags, non-empty tags annotation',
+      source,
+      ...adapted,
+      ...tagged(kind, withK3),
+      lbc: { kind: 'stack', select, equals: { k1: 'v1', k2: 'v2', k3: 'v3', k4: 'v4' } },
+      status: 'deviation',
+      deviation: DEFAULT_TAGS,
+      albatross: { kind: 'stack', select, equals: { k1: 'v1', k2: 'v2', k3: 'v3a' } },
+    },
+  ];
+  if (grouped)
+    out.push(
+      {
+        name: 'empty default tags, conflicting tags annotation',
+        source,
+        ...adapted,
+        ...tagged(kind, ['k1=v1,k3=v3a', 'k2=v2,k3=v3b']),
+        lbc: {
+          kind: 'error',
+          lbc: 'conflicting tag k3: v3a | v3b',
+          problems: [
+            /ing-1: alb\.ingress\.kubernetes\.io\/tags: k3=v3b: expected k3=v3a to match awesome-ns\/ing-0/,
+          ],
+        },
+      },
+      {
+        name: 'non empty external managed tags, no conflicts',
+        source,
+        ...adapted,
+        ...tagged(kind, ['k1=v1', 'k2=v2']),
+        lbc: { kind: 'stack', select, equals: { k1: 'v1', k2: 'v2' } },
+      },
+    );
+  return out;
+}
+
+export const RESOURCE_TAG_CASES: ConformanceCase[] = (
+  ['loadBalancer', 'securityGroup', 'listener', 'rule'] as const
+).flatMap(kindCases);
