@@ -151,13 +151,22 @@ const ConditionJson = z.discriminatedUnion('field', [
 ]);
 
 /** First zod issue as `expected` text with its JSON path, e.g. `forwardConfig.targetGroups[0].weight: …`. */
-function describeIssue(error: z.ZodError, what: string): string {
+/**
+ * The first issue as `what (path: value: message)`; the bad value is named when it is a string or a
+ * number, because the annotation itself is cut short in messages and may hide it.
+ */
+function describeIssue(error: z.ZodError, what: string, input: unknown): string {
   const issue = error.issues[0];
   if (!issue) return what;
   const path = issue.path
     .map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
     .join('');
-  return `${what} (${path === '' ? '' : `${path}: `}${issue.message})`;
+  let value: unknown = input;
+  for (const p of issue.path)
+    value =
+      value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[p] : undefined;
+  const shown = typeof value === 'string' || typeof value === 'number' ? `${JSON.stringify(value)}: ` : '';
+  return `${what} (${path === '' ? '' : `${path}: `}${path === '' ? '' : shown}${issue.message})`;
 }
 
 const ACTION_EXPECTED =
@@ -252,7 +261,7 @@ export function parseAction(raw: string): ValueResult<AnnotationAction> {
   const json = parseJsonAnyCase(raw);
   if (!json.ok) return fail(`${ACTION_EXPECTED}: ${json.expected}`);
   const r = ActionJson.safeParse(json.value);
-  if (!r.success) return fail(describeIssue(r.error, 'a valid action JSON'));
+  if (!r.success) return fail(describeIssue(r.error, 'a valid action JSON', json.value));
   const a = r.data;
   switch (a.type) {
     case 'forward': {
@@ -291,7 +300,7 @@ export function parseConditions(raw: string): ValueResult<AnnotationCondition[]>
   const json = parseJsonAnyCase(raw);
   if (!json.ok) return fail(`${CONDITIONS_EXPECTED}: ${json.expected}`);
   const r = z.array(ConditionJson).min(1).safeParse(json.value);
-  if (!r.success) return fail(describeIssue(r.error, 'a valid list of conditions as JSON'));
+  if (!r.success) return fail(describeIssue(r.error, 'a valid list of conditions as JSON', json.value));
   return ok(r.data.map(toCondition));
 }
 

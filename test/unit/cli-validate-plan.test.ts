@@ -94,7 +94,7 @@ describe('albatross validate: IngressClassParams, certificate discovery, existin
     const arn = lines.filter((l) => l.startsWith('team-a/bluegreen: alb.ingress.kubernetes.io/actions.bg: '));
     expect(arn).toHaveLength(1);
     expect(arn[0]).toMatch(
-      /: expected .*forwardConfig\.targetGroups\[0\]\.targetGroupARN: a target group ARN like arn:aws:elasticloadbalancing:<region>:<account>:targetgroup\/<name>\/<id>\)$/,
+      /: expected .*forwardConfig\.targetGroups\[0\]\.targetGroupARN: "arn:aws:acm:us-east-1:123456789012:certificate\/abc": a target group ARN like arn:aws:elasticloadbalancing:<region>:<account>:targetgroup\/<name>\/<id>\)$/,
     );
     expect(lines).toContain('2 of 3 managed Ingress(es) denied, 2 problem(s)');
   });

@@ -84,3 +84,52 @@ describe('affectedStacks', () => {
     expect([...s].sort()).toEqual(['alpha/solo', 'shop']);
   });
 });
+
+describe('affectedStacks: IngressClassParams and Namespaces', () => {
+  const withClass = () => {
+    const o = threeMemberGroup();
+    o.ingressClasses.push({
+      metadata: { name: 'public' },
+      spec: {
+        controller: 'ingress.k8s.aws/alb',
+        parameters: { apiGroup: 'elbv2.k8s.aws', kind: 'IngressClassParams', name: 'public' },
+      },
+    });
+    o.ingressClassParams.push({
+      apiVersion: 'elbv2.k8s.aws/v1beta1',
+      kind: 'IngressClassParams',
+      metadata: { name: 'public' },
+      spec: { group: { name: 'edge' } },
+    });
+    o.ingresses[0]!.spec!.ingressClassName = 'public';
+    return o;
+  };
+
+  it('an IngressClassParams change dirties every stack, a class group included', () => {
+    const o = withClass();
+    const s = affectedStacks(
+      { kind: 'IngressClassParams', type: 'update', object: o.ingressClassParams[0]! },
+      o,
+    );
+    expect([...s].sort()).toEqual(['edge', 'shop']);
+  });
+
+  it('an Ingress of a class with a group dirties that group, not its annotation group', () => {
+    const o = withClass();
+    const s = affectedStacks({ kind: 'Ingress', type: 'add', object: o.ingresses[0]! }, o);
+    expect([...s]).toEqual(['edge']);
+  });
+
+  it('a Namespace label change dirties the stacks of its Ingresses; other updates nothing', () => {
+    const o = withClass();
+    const before = { metadata: { name: 'beta', labels: { tier: 'a' } } };
+    const after = { metadata: { name: 'beta', labels: { tier: 'b' } } };
+    expect([...affectedStacks({ kind: 'Namespace', type: 'update', object: after, old: before }, o)]).toEqual(
+      ['shop'],
+    );
+    const touched = { metadata: { name: 'beta', labels: { tier: 'a' }, resourceVersion: '9' } };
+    expect(affectedStacks({ kind: 'Namespace', type: 'update', object: touched, old: before }, o).size).toBe(
+      0,
+    );
+  });
+});
