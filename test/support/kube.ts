@@ -15,7 +15,7 @@ import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { releaseNamespace, renderChart } from './helm';
+import { helmAvailable, releaseNamespace, renderChart } from './helm';
 import { freePort } from './moto';
 
 /** Kept in step with scripts/kube-assets.sh. */
@@ -82,10 +82,14 @@ export function assetsDir(): string | undefined {
   return undefined;
 }
 
+/**
+ * Whether the e2e suites can run: the API server assets, and helm (every suite installs the project's own
+ * RBAC and webhook configurations, rendered from the Helm chart by `renderManifests`).
+ */
 export function assetsAvailable(): boolean {
   const available = assetsDir() !== undefined;
   if (!available) console.warn(`[skip] ${KUBE_SKIP_MESSAGE}`);
-  return available;
+  return available && helmAvailable();
 }
 
 /** Loopback processes must never go through a proxy (the API server calls webhooks on 127.0.0.1). */
