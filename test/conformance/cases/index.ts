@@ -1,6 +1,7 @@
 /** Every ported case, by LBC source file. */
 import type { ConformanceCase } from '../case';
 import { ADDON_AND_UNSUPPORTED_CASES } from './addons-and-unsupported';
+import { CLASS_LOADER_CASES } from './class-loader';
 import { ENHANCED_BACKEND_CASES } from './enhanced-backend';
 import { GROUP_CASES } from './groups';
 import { LISTENER_RULE_CASES } from './listener-rules';
@@ -28,6 +29,7 @@ export const CASES: ConformanceCase[] = [
   ...SUPERSET_CASES,
   ...ENHANCED_BACKEND_CASES,
   ...GROUP_CASES,
+  ...CLASS_LOADER_CASES,
   ...TAG_CASES,
   ...RESOURCE_TAG_CASES,
   ...ADDON_AND_UNSUPPORTED_CASES,
