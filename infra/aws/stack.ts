@@ -115,7 +115,7 @@ export class AlbatrossStack extends Stack {
       RESULTS_QUEUE_URL: this.resultsQueue.queueUrl,
     };
     if (props.vpcId) environment.ALBATROSS_VPC_ID = props.vpcId;
-    const common = {
+    const reconciler = new LambdaFunction(this, 'Reconciler', {
       description: `Albatross reconciler for cluster ${props.clusterName}`,
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
@@ -123,9 +123,6 @@ export class AlbatrossStack extends Stack {
       timeout: LAMBDA_TIMEOUT,
       environment,
       logGroup,
-    };
-    const reconciler = new LambdaFunction(this, 'Reconciler', {
-      ...common,
       code: props.lambdaCode,
       handler: 'index.handler',
     });
