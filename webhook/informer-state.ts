@@ -87,11 +87,15 @@ export class InformerClusterState implements ClusterState {
             return true;
           } catch (err) {
             const code = statusOf(err);
-            if (code === 404) {
+            if (code === 404 || code === 403) {
+              const why =
+                code === 404
+                  ? 'is not installed'
+                  : 'may not be listed by this ServiceAccount (RBAC: get/list/watch ingressclassparams)';
               onError(
                 kind,
                 new Error(
-                  `${PARAMS.plural}.${PARAMS.group} is not installed: IngressClassParams are ignored until the CRD is applied and the webhook restarted`,
+                  `${PARAMS.plural}.${PARAMS.group} ${why}: IngressClassParams are ignored until that is fixed and the webhook restarted`,
                 ),
               );
               return false;
