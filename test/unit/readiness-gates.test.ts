@@ -12,11 +12,11 @@ import {
   readinessGatePatch,
 } from '../../shared/readiness-gates';
 import type { AdmissionReviewRequest } from '../../webhook/admission';
-import { type ClusterChange, type ClusterState, ObjectStore } from '../../webhook/cluster-state';
 import { affectedStacks } from '../../webhook/dirty';
 import { mutatePod } from '../../webhook/pod-readiness/admission';
 import { GateIndex } from '../../webhook/pod-readiness/gate-index';
 import { CLUSTER, threeMemberGroup } from '../support/group-fixture';
+import { MemoryClusterState } from '../support/memory-state';
 
 const P = 'alb.ingress.kubernetes.io/';
 const opts = { clusterName: CLUSTER };
@@ -60,26 +60,6 @@ function pod(over: {
     },
     status: { conditions: (over.conditions ?? []).map(([type, status]) => ({ type, status })) },
   };
-}
-
-class MemoryState implements ClusterState {
-  readonly store = new ObjectStore();
-  constructor(o: ClusterObjects) {
-    for (const i of o.ingresses) this.store.upsert('Ingress', i);
-    for (const c of o.ingressClasses) this.store.upsert('IngressClass', c);
-    for (const s of o.services) this.store.upsert('Service', s);
-  }
-  snapshot() {
-    return this.store.snapshot();
-  }
-  onChange(l: (c: ClusterChange) => void) {
-    this.store.onChange(l);
-  }
-  synced() {
-    return true;
-  }
-  async start() {}
-  async stop() {}
 }
 
 function podReview(
@@ -134,7 +114,7 @@ describe('injection', () => {
   it('the admission handler patches selected pods only, on CREATE only, and never denies', () => {
     const o = world();
     const tg = ipTargetGroupName(o);
-    const state = new MemoryState(o);
+    const state = new MemoryClusterState(o);
     const ctx = { gates: new GateIndex(state, opts) };
     const v = mutatePod(podReview(pod({})), ctx);
     expect(v.review.response.allowed).toBe(true);
@@ -169,7 +149,7 @@ describe('injection', () => {
 
   it('the gate index follows Service changes (a new selector gates other pods)', () => {
     const o = world();
-    const state = new MemoryState(o);
+    const state = new MemoryClusterState(o);
     const ctx = { gates: new GateIndex(state, opts) };
     expect(mutatePod(podReview(pod({ labels: { app: 'v2' } })), ctx).review.response.patch).toBeUndefined();
     const svc = structuredClone(o.services[0]!);
