@@ -163,6 +163,20 @@ describe('IngressClassParams precedence', () => {
     ]);
   });
 
+  it('the default IngressClass brings its params to Ingresses without a class; the legacy annotation none', () => {
+    const o = withParams({ scheme: 'internet-facing' });
+    o.ingressClasses = [
+      {
+        ...paramsClass('public', 'public'),
+        metadata: { name: 'public', annotations: { 'ingressclass.kubernetes.io/is-default-class': 'true' } },
+      },
+    ];
+    for (const i of o.ingresses) delete i.spec!.ingressClassName;
+    expect(stackOf(o).loadBalancer.scheme).toBe('internet-facing');
+    for (const i of o.ingresses) i.metadata!.annotations!['kubernetes.io/ingress.class'] = 'alb';
+    expect(stackOf(o).loadBalancer.scheme).toBe('internal');
+  });
+
   it('sslRedirectPort redirects HTTP to the class port', () => {
     const s = stackOf(
       withParams(
