@@ -12,18 +12,21 @@
  * retried inside the SDK, and SPEC §6.2.8 sends everything else through SQS retries to the DLQ, where an
  * operator fixes the cause and runs `albatross redrive`. A Succeeded/Skipped stack whose result could
  * not be sent is failed too: the retry is cheap (the digest fast path) and the webhook needs the result
- * (status, Events, finalizers). Every attempt sends its result, so the last error of a message that ends
- * in the DLQ is on the results queue, in the webhook's Events and in these logs.
+ * (status, Events, finalizers). Every attempt sends its result (the webhook's Events), and the last
+ * attempt moves the message to the DLQ itself with its error attached (lambda/dead-letter.ts), so that
+ * `albatross redrive` shows why each parked snapshot gave up.
  *
  * Configuration (environment, read on the first invocation of a container):
  * `ALBATROSS_CLUSTER_NAME` (required), `ALBATROSS_VPC_ID`, `RESULTS_QUEUE_URL` (unset: results are only
- * logged), `AWS_REGION`, `AWS_ENDPOINT_URL` (emulators), `POWERTOOLS_*`.
+ * logged), `ALBATROSS_DLQ_URL` + `ALBATROSS_MAX_RECEIVE_COUNT` (the last failed attempt moves the message
+ * to the DLQ itself, with its error as message attributes: lambda/dead-letter.ts), `AWS_REGION`, `AWS_ENDPOINT_URL` (emulators), `POWERTOOLS_*`.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { StackSnapshot } from '../shared/messages';
 import { FAILURE_LOG_FIELDS, FAILURE_LOG_MESSAGE } from '../shared/metric-names';
+import { type DeadLetterSink, isLastAttempt, sqsDeadLetterSink } from './dead-letter';
 import { createMetrics, type ReconcilerMetrics, SERVICE_NAME } from './metrics';
 import {
   type AwsClients,
@@ -47,6 +50,8 @@ export interface HandlerDeps {
   vpcId?: string;
   /** Absent: results are logged only. */
   results?: ResultSink;
+  /** Absent: SQS moves a message that keeps failing to the DLQ by itself, without its error. */
+  deadLetter?: DeadLetterSink;
   logger?: Logger;
   metrics?: ReconcilerMetrics;
   /** Default `reconcileStack`. */
@@ -83,7 +88,7 @@ export function createHandler(deps: HandlerDeps): SqsBatchHandler {
   if (!deps.results) logger.warn('RESULTS_QUEUE_URL is not set: results are logged, not sent');
 
   /** True when the stack is done (Succeeded/Skipped and its result sent). */
-  async function runStack(item: WorkItem): Promise<boolean> {
+  async function runStack(item: WorkItem, record: SQSRecord | undefined): Promise<boolean> {
     const { snapshot } = item;
     logger.appendKeys({
       messageId: item.messageId,
@@ -158,7 +163,20 @@ export function createHandler(deps: HandlerDeps): SqsBatchHandler {
       } else {
         logger.info('result', { result });
       }
-      return outcome.outcome !== 'Failed';
+      if (outcome.outcome !== 'Failed') return true;
+      if (deps.deadLetter && record && isLastAttempt(record, deps.deadLetter.maxReceiveCount)) {
+        const moved = await deps.deadLetter.send(record, outcome.error);
+        if (moved.ok) {
+          logger.warn('last attempt failed: moved to the DLQ with its error (albatross redrive shows it)', {
+            dlqMessageId: moved.messageId,
+          });
+          return true;
+        }
+        logger.error('last attempt failed and the move to the DLQ failed; SQS moves it without the error', {
+          error: moved.message,
+        });
+      }
+      return false;
     } finally {
       logger.removeKeys(MESSAGE_KEYS);
     }
@@ -194,6 +212,7 @@ export function createHandler(deps: HandlerDeps): SqsBatchHandler {
         })),
       );
       const tracker = failureTracker(plan, scope);
+      const records = new Map(event.Records.map((r) => [r.messageId, r]));
       let started = 0;
       for (const item of plan.work) {
         if (tracker.held(item.index)) {
@@ -216,7 +235,7 @@ export function createHandler(deps: HandlerDeps): SqsBatchHandler {
           continue;
         }
         started++;
-        if (!(await runStack(item))) tracker.fail(item.index);
+        if (!(await runStack(item, records.get(item.messageId)))) tracker.fail(item.index);
       }
       // A malformed record held behind a failure is redelivered with it, and dropped and counted then.
       const dropped = plan.malformed.filter((item) => !tracker.held(item.index));
@@ -248,15 +267,23 @@ export function depsFromEnv(env: NodeJS.ProcessEnv = process.env): HandlerDeps {
   const region = env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1';
   const endpoint = env.AWS_ENDPOINT_URL || undefined;
   const clients = createAwsClients({ region, ...(endpoint ? { endpoint } : {}) });
+  const sqs = new SQSClient({ region, ...(endpoint ? { endpoint } : {}) });
   const resultsUrl = env.RESULTS_QUEUE_URL;
-  const results = resultsUrl
-    ? sqsResultSink(new SQSClient({ region, ...(endpoint ? { endpoint } : {}) }), resultsUrl)
-    : undefined;
+  const results = resultsUrl ? sqsResultSink(sqs, resultsUrl) : undefined;
+  const dlqUrl = env.ALBATROSS_DLQ_URL;
+  const maxReceiveCount = Number(env.ALBATROSS_MAX_RECEIVE_COUNT);
+  if (dlqUrl && !(Number.isInteger(maxReceiveCount) && maxReceiveCount >= 1)) {
+    throw new Error(
+      `ALBATROSS_MAX_RECEIVE_COUNT: ${JSON.stringify(env.ALBATROSS_MAX_RECEIVE_COUNT ?? '(missing)')}: expected the snapshot queue's maxReceiveCount (a positive integer) when ALBATROSS_DLQ_URL is set`,
+    );
+  }
+  const deadLetter = dlqUrl ? sqsDeadLetterSink(sqs, dlqUrl, maxReceiveCount) : undefined;
   return {
     clients,
     cluster,
     ...(env.ALBATROSS_VPC_ID ? { vpcId: env.ALBATROSS_VPC_ID } : {}),
     ...(results ? { results } : {}),
+    ...(deadLetter ? { deadLetter } : {}),
   };
 }
 

@@ -2,9 +2,8 @@
  * ReconcileResults (SPEC §6.1) for the results queue: what the webhook turns into Ingress status, Events
  * (`SuccessfullyReconciled`, `FailedDeployModel` with the AWS error) and finalizer removal.
  *
- * A failing stack gets a Failed result on every attempt, so the results queue (and the Events it becomes)
- * always carries the latest error of a message that ends up in the DLQ: SQS cannot annotate a message
- * after it was sent, so this — plus the reconciler's logs — is where `albatross redrive` users look.
+ * A failing stack gets a Failed result on every attempt, so the Events it becomes always carry the
+ * latest error; the DLQ copy carries it too (lambda/dead-letter.ts).
  */
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SnapshotIdentity } from '../shared/codec';

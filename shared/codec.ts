@@ -15,7 +15,7 @@
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type * as z from 'zod';
-import { StackSnapshot, stackDigest } from './messages';
+import { type ReconcileError, StackSnapshot, stackDigest } from './messages';
 
 /** JSON bodies larger than this (UTF-8 bytes) are sent gzip+base64 in the envelope. */
 export const GZIP_THRESHOLD_BYTES = 200 * 1024;
@@ -201,4 +201,25 @@ function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
 function preview(value: unknown, max = 80): string {
   const text = value === undefined ? '(missing)' : typeof value === 'string' ? value : JSON.stringify(value);
   return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+/**
+ * Message attributes the reconciler puts on a snapshot it moves to the DLQ after its last failed attempt
+ * (lambda/dead-letter.ts), read back by `albatross redrive`. SQS's own redrive carries none of them.
+ */
+export const DEAD_LETTER_ATTRIBUTES = {
+  /** `formatLastError` of the last attempt. */
+  lastError: 'albatross-last-error',
+  /** The FailureReason alone. */
+  reason: 'albatross-last-error-reason',
+  /** ISO time of the last attempt. */
+  failedAt: 'albatross-failed-at',
+  receiveCount: 'albatross-receive-count',
+  /** ARN of the snapshot queue the message came from. */
+  sourceQueue: 'albatross-source-queue',
+} as const;
+
+/** One line for a reconcile error, as the Ingress Event and the DLQ show it. */
+export function formatLastError(e: ReconcileError): string {
+  return `${e.reason}: ${e.message}${e.awsCode ? ` (AWS ${e.awsCode})` : ''}${e.resource ? ` [${e.resource}]` : ''}`;
 }

@@ -8,6 +8,7 @@
  * newer one).
  */
 import { DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { formatLastError } from '../shared/codec';
 import { EXPLICIT_FINALIZER_PREFIX, IMPLICIT_FINALIZER } from '../shared/groups';
 import { ReconcileResult } from '../shared/messages';
 import type { ClusterWriter } from './cluster-writer';
@@ -34,8 +35,7 @@ export async function applyResult(
   if (transition === 'stale') {
     log(`results: stack ${r.stackId} seq ${r.seq} (${r.outcome}) is older than a result already applied`);
   } else if (r.outcome === 'Failed') {
-    const e = r.error;
-    const message = `${e?.reason ?? 'Failed'}: ${e?.message ?? ''}${e?.awsCode ? ` (AWS ${e.awsCode})` : ''}${e?.resource ? ` [${e.resource}]` : ''}`;
+    const message = formatLastError(r.error ?? { reason: 'Internal', message: 'failed without an error' });
     for (const m of r.members)
       tasks.push(writer.event({ member: m, type: 'Warning', reason: 'FailedDeployModel', message }));
   } else {

@@ -7,7 +7,6 @@
  * (SPEC §6.2.9). `--dry-run` only lists: every message it saw is made visible again before it exits.
  */
 import { randomUUID } from 'node:crypto';
-import { gunzipSync } from 'node:zlib';
 import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
@@ -18,7 +17,7 @@ import {
   SendMessageBatchCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { StackSnapshot } from '../../shared/messages';
+import { DEAD_LETTER_ATTRIBUTES, decodeSnapshotBody } from '../../shared/codec';
 import { defineCommand } from '../command';
 import { UsageError } from '../errors';
 import { JSON_OUTPUT, REGION } from '../flags';
@@ -54,8 +53,13 @@ export interface RedriveEntry {
   sentAt?: string;
   /** The queue that moved it here (SQS sets it on DLQ moves). */
   sourceQueueArn?: string;
-  /** From a `lastError`-like message attribute, when the sender or reconciler left one. */
+  /**
+   * The error of the last attempt, as the reconciler attached it when it moved the message here
+   * (lambda/dead-letter.ts). Absent when SQS moved it (the last attempt did not finish: see the logs).
+   */
   lastError?: string;
+  /** When that last attempt failed. */
+  failedAt?: string;
   snapshot: SnapshotSummary;
   action: 'listed' | 'moved' | 'failed';
   error?: string;
@@ -79,38 +83,12 @@ const RECEIVE_BATCH = 10;
 /** Long enough to send and delete a batch; short enough that an interrupted run releases messages soon. */
 const RECEIVE_VISIBILITY_SECONDS = 60;
 
-/** Decodes a queue body: a StackSnapshot JSON, or the gzip envelope `{"contentEncoding":"gzip", …: base64}`. */
-export function decodeBody(body: string): unknown {
-  const outer: unknown = JSON.parse(body);
-  if (
-    typeof outer !== 'object' ||
-    outer === null ||
-    (outer as { contentEncoding?: unknown }).contentEncoding !== 'gzip'
-  )
-    return outer;
-  const envelope = outer as Record<string, unknown>;
-  const payload = ['body', 'data', 'payload', 'snapshot']
-    .map((k) => envelope[k])
-    .find((v): v is string => typeof v === 'string');
-  if (payload === undefined) throw new Error('gzip envelope without a base64 payload field');
-  return JSON.parse(gunzipSync(Buffer.from(payload, 'base64')).toString('utf8'));
-}
-
+/** What a DLQ body is, decoded by the same codec as the reconciler's (shared/codec.ts). */
 export function summarize(body: string | undefined): SnapshotSummary {
   if (body === undefined) return { kind: 'undecodable', problem: 'empty body' };
-  let value: unknown;
-  try {
-    value = decodeBody(body);
-  } catch (err) {
-    return { kind: 'undecodable', problem: `body: ${(err as Error).message}` };
-  }
-  const parsed = StackSnapshot.safeParse(value);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const at = issue?.path.join('.') || '(root)';
-    return { kind: 'undecodable', problem: `${at}: ${issue?.message ?? 'not a StackSnapshot'}` };
-  }
-  const s = parsed.data;
+  const decoded = decodeSnapshotBody(body);
+  if (!decoded.ok) return { kind: 'undecodable', problem: decoded.reason };
+  const s = decoded.snapshot;
   return {
     kind: 'snapshot',
     cluster: s.cluster,
@@ -123,12 +101,11 @@ export function summarize(body: string | undefined): SnapshotSummary {
   };
 }
 
-const LAST_ERROR_ATTRIBUTES = ['lastError', 'LastError', 'albatross-last-error', 'error'];
-
 function describe(message: Message): Omit<RedriveEntry, 'action'> {
   const sys = message.Attributes ?? {};
   const attrs = message.MessageAttributes ?? {};
-  const lastError = LAST_ERROR_ATTRIBUTES.map((k) => attrs[k]?.StringValue).find((v) => v !== undefined);
+  const lastError = attrs[DEAD_LETTER_ATTRIBUTES.lastError]?.StringValue;
+  const failedAt = attrs[DEAD_LETTER_ATTRIBUTES.failedAt]?.StringValue;
   const time = (ms: string | undefined) => (ms ? new Date(Number(ms)).toISOString() : undefined);
   return {
     messageId: message.MessageId ?? '?',
@@ -136,17 +113,24 @@ function describe(message: Message): Omit<RedriveEntry, 'action'> {
     receiveCount: sys.ApproximateReceiveCount ? Number(sys.ApproximateReceiveCount) : undefined,
     firstReceivedAt: time(sys.ApproximateFirstReceiveTimestamp),
     sentAt: time(sys.SentTimestamp),
-    sourceQueueArn: sys.DeadLetterQueueSourceArn,
-    lastError,
+    sourceQueueArn:
+      sys.DeadLetterQueueSourceArn ?? attrs[DEAD_LETTER_ATTRIBUTES.sourceQueue]?.StringValue ?? undefined,
+    ...(lastError ? { lastError } : {}),
+    ...(failedAt ? { failedAt } : {}),
     snapshot: summarize(message.Body),
   };
 }
 
-/** Message attributes as SendMessage accepts them (list-typed values are reserved by SQS and dropped). */
+const DEAD_LETTER_KEYS = new Set<string>(Object.values(DEAD_LETTER_ATTRIBUTES));
+
+/**
+ * Message attributes as SendMessage accepts them (list-typed values are reserved by SQS and dropped), less
+ * the DLQ annotations: a replayed snapshot starts clean, so a later error is never mixed with this one.
+ */
 function forwardableAttributes(message: Message): Record<string, MessageAttributeValue> | undefined {
   const out: Record<string, MessageAttributeValue> = {};
   for (const [key, v] of Object.entries(message.MessageAttributes ?? {})) {
-    if (!v.DataType) continue;
+    if (!v.DataType || DEAD_LETTER_KEYS.has(key)) continue;
     out[key] = { DataType: v.DataType, StringValue: v.StringValue, BinaryValue: v.BinaryValue };
   }
   return Object.keys(out).length > 0 ? out : undefined;
@@ -336,7 +320,11 @@ export function formatEntry(e: RedriveEntry): string {
     e.sentAt ? `sent ${e.sentAt}` : undefined,
   ].filter(Boolean);
   const lines = [`${e.messageId}: ${what}`, `  ${facts.join(', ')}`];
-  lines.push(`  last error: ${e.lastError ?? 'unknown (see the reconciler logs / results queue)'}`);
+  lines.push(
+    e.lastError
+      ? `  last error: ${e.lastError}${e.failedAt ? ` (at ${e.failedAt})` : ''}`
+      : '  last error: none recorded (SQS moved it: the last attempt did not finish; see the reconciler logs)',
+  );
   const verdict = {
     listed: 'listed (dry run, left in the DLQ)',
     moved: 'moved to the queue',

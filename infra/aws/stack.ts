@@ -113,6 +113,9 @@ export class AlbatrossStack extends Stack {
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       ALBATROSS_CLUSTER_NAME: props.clusterName,
       RESULTS_QUEUE_URL: this.resultsQueue.queueUrl,
+      // The last failed attempt moves the snapshot to the DLQ itself, with its error (lambda/dead-letter.ts).
+      ALBATROSS_DLQ_URL: this.deadLetterQueue.queueUrl,
+      ALBATROSS_MAX_RECEIVE_COUNT: String(MAX_RECEIVE_COUNT),
     };
     if (props.vpcId) environment.ALBATROSS_VPC_ID = props.vpcId;
     const reconciler = new LambdaFunction(this, 'Reconciler', {
@@ -130,6 +133,7 @@ export class AlbatrossStack extends Stack {
       reconciler.addToRolePolicy(statement);
     }
     this.resultsQueue.grantSendMessages(reconciler);
+    this.deadLetterQueue.grantSendMessages(reconciler);
     reconciler.addEventSource(
       new SqsEventSource(this.queue, {
         batchSize: 10,

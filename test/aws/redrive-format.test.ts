@@ -1,6 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { decodeBody, formatEntry, progressBar, regionOf, summarize } from '../../cli/commands/redrive';
+import { formatEntry, progressBar, regionOf, summarize } from '../../cli/commands/redrive';
+import { encodeSnapshotBody } from '../../shared/codec';
 import { API_VERSION, stackDigest } from '../../shared/messages';
 
 const snap = {
@@ -24,25 +25,35 @@ describe('redrive presentation', () => {
     expect(progressBar(7, undefined)).toBe('\r7');
   });
 
-  it('decodes plain and gzip-enveloped snapshots alike', () => {
+  it("decodes with the reconciler's codec: plain and gzip-enveloped snapshots alike", () => {
     const gz = gzipSync(Buffer.from(JSON.stringify(snap))).toString('base64');
-    expect(decodeBody(JSON.stringify(snap))).toEqual(snap);
-    expect(decodeBody(JSON.stringify({ contentEncoding: 'gzip', body: gz }))).toEqual(snap);
-    expect(summarize(JSON.stringify(snap))).toMatchObject({
-      kind: 'snapshot',
-      stackId: 'shop',
-      deletion: true,
-    });
+    for (const body of [JSON.stringify(snap), JSON.stringify({ contentEncoding: 'gzip', payload: gz })]) {
+      expect(summarize(body)).toMatchObject({
+        kind: 'snapshot',
+        stackId: 'shop',
+        deletion: true,
+        verify: true,
+      });
+    }
+    const sent = encodeSnapshotBody(snap as Parameters<typeof encodeSnapshotBody>[0]);
+    expect(sent.ok && summarize(sent.body)).toMatchObject({ kind: 'snapshot', seq: 3 });
   });
 
-  it('names the field that makes a body not a snapshot', () => {
+  it('names the field that makes a body not a snapshot, as the reconciler would', () => {
     expect(summarize(JSON.stringify({ ...snap, seq: -1 }))).toEqual({
       kind: 'undecodable',
-      problem: expect.stringMatching(/^seq: /),
+      problem: expect.stringMatching(/^seq: -1: expected/),
     });
-    expect(summarize(JSON.stringify({ contentEncoding: 'gzip' }))).toEqual({
+    // The envelope has exactly one payload key; what the codec does not send, redrive does not accept.
+    const gz = gzipSync(Buffer.from(JSON.stringify(snap))).toString('base64');
+    expect(summarize(JSON.stringify({ contentEncoding: 'gzip', body: gz }))).toEqual({
       kind: 'undecodable',
-      problem: 'body: gzip envelope without a base64 payload field',
+      problem: 'payload: (missing): expected base64 of a gzip stream',
+    });
+    // A wrong digest would be trusted by the reconciler's fast path: the codec refuses it.
+    expect(summarize(JSON.stringify({ ...snap, digest: 'f'.repeat(64) }))).toMatchObject({
+      kind: 'undecodable',
+      problem: expect.stringMatching(/^digest: f+: expected the SHA-256/),
     });
   });
 
@@ -62,6 +73,14 @@ describe('redrive presentation', () => {
         '  last error: AccessDenied: elasticloadbalancing:CreateRule',
         '  → moved to the queue',
       ].join('\n'),
+    );
+    const unrecorded = formatEntry({
+      messageId: 'm-2',
+      snapshot: summarize(JSON.stringify(snap)),
+      action: 'listed',
+    });
+    expect(unrecorded).toContain(
+      '  last error: none recorded (SQS moved it: the last attempt did not finish; see the reconciler logs)',
     );
   });
 });

@@ -148,7 +148,7 @@ describe('albatross redrive (moto)', () => {
     await failIntoDlq(q, JSON.stringify(snapshot('shop', 4)), 'demo:shop');
     await failIntoDlq(q, JSON.stringify(snapshot('shop', 5)), 'demo:shop');
     const gz = gzipSync(Buffer.from(JSON.stringify(snapshot('payments/checkout', 9)))).toString('base64');
-    await failIntoDlq(q, JSON.stringify({ contentEncoding: 'gzip', body: gz }), 'demo:payments_checkout');
+    await failIntoDlq(q, JSON.stringify({ contentEncoding: 'gzip', payload: gz }), 'demo:payments_checkout');
     await failIntoDlq(q, 'not json at all', 'demo:broken');
     expect(await depth(q.dlqUrl)).toBe(4);
     expect(await depth(q.queueUrl)).toBe(0);

@@ -166,10 +166,20 @@ describe('AlbatrossStack', () => {
       });
     });
 
-    it('may send to the results queue', () => {
+    it('may send to the results queue and, with the error of a last attempt, to the DLQ', () => {
       const statements = policyStatementsOfRole(t, 'ReconcilerServiceRole');
-      const send = statements.find((s) => actionsOf(s).includes('sqs:SendMessage'));
-      expect(send?.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^ResultsQueue/), 'Arn'] });
+      const sendTo = statements
+        .filter((s) => actionsOf(s).includes('sqs:SendMessage'))
+        .flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]))
+        .map((r) => (r as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0].replace(/[0-9A-F]{8}$/, ''));
+      expect(sendTo.sort()).toEqual(['ResultsQueue', 'SnapshotDlq']);
+      const fn = Object.values(t.findResources('AWS::Lambda::Function') as Record<string, Resource>)[0];
+      expect(
+        (fn?.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables,
+      ).toMatchObject({
+        ALBATROSS_DLQ_URL: { Ref: expect.stringMatching(/^SnapshotDlq/) },
+        ALBATROSS_MAX_RECEIVE_COUNT: '5',
+      });
     });
   });
 
