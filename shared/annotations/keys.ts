@@ -288,6 +288,8 @@ export const UNSUPPORTED_KEYS: ReadonlySet<string> = new Set([
   'dry-run-plan',
 ]);
 export const UNSUPPORTED_PREFIXES: readonly string[] = [
+  // target-control-port.<service>.<port>
+  'target-control-port.',
   'frontend-nlb-',
   'listener-attributes.',
   'transforms.',

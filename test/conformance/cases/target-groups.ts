@@ -55,7 +55,58 @@ const healthCheck = (
   lbc: { kind: 'stack', select: (s) => tg(s)?.healthCheck[pick], equals: want },
 });
 
+const specSource = `${file}: Test_defaultModelBuildTask_buildTargetGroupSpec`;
+const controlPort = (targetType: 'instance' | 'ip'): Record<string, string> => ({
+  'target-type': targetType,
+  'backend-protocol': 'HTTP',
+  'backend-protocol-version': 'HTTP1',
+  'target-control-port.svc-1.80': '3000',
+});
+const controlPortWarning =
+  /alb\.ingress\.kubernetes\.io\/target-control-port\.svc-1\.80 is not supported by Albatross/;
+/** svc-1 referenced by port number, as LBC's test does. */
+function byNumber(annotations: Record<string, string>) {
+  return cluster({
+    ingresses: [
+      ingress('ns-1', 'ing-1', { annotations, rules: [rule(undefined, to('/', 'svc-1', 80, 'Prefix'))] }),
+    ],
+    services: [service('ns-1', 'svc-1', [{ port: 80, targetPort: 8080, nodePort: 30080 }])],
+  });
+}
+
 export const TARGET_GROUP_CASES: ConformanceCase[] = [
+  {
+    name: 'instance target type with target control port should fail',
+    source: specSource,
+    objects: byNumber(controlPort('instance')),
+    lbc: {
+      kind: 'error',
+      lbc: 'target control port is not supported for instance target target group',
+      problems: [/target-control-port/],
+    },
+    status: 'unsupported',
+    unsupported: 'target-control-port',
+    albatross: {
+      kind: 'stack',
+      select: (s) => s.targetGroups['ns-1/ing-1-svc-1:80']?.targetType,
+      equals: 'instance',
+      warnings: [controlPortWarning],
+    },
+  },
+  {
+    name: 'ip target type with target control port should succeed',
+    source: specSource,
+    objects: byNumber(controlPort('ip')),
+    lbc: { kind: 'outside-model', lbc: { targetControlPort: 3000 } },
+    status: 'unsupported',
+    unsupported: 'target-control-port',
+    albatross: {
+      kind: 'stack',
+      select: (s) => s.targetGroups['ns-1/ing-1-svc-1:80']?.port,
+      equals: 8080,
+      warnings: [controlPortWarning],
+    },
+  },
   {
     name: 'instance targetGroup should use nodePort as port',
     source: portSource,
