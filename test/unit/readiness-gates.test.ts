@@ -157,6 +157,31 @@ describe('injection', () => {
     state.store.upsert('Service', svc);
     expect(mutatePod(podReview(pod({ labels: { app: 'v2' } })), ctx).review.response.patch).toBeDefined();
   });
+  it('the gate index follows IngressClassParams too (a class that switches its Ingresses to ip mode)', () => {
+    const o = threeMemberGroup(); // instance mode everywhere: no gates
+    for (const svc of o.services) svc.spec!.selector = { app: 'web' };
+    o.ingressClasses[0]!.spec!.parameters = {
+      apiGroup: 'elbv2.k8s.aws',
+      kind: 'IngressClassParams',
+      name: 'ip-mode',
+    };
+    const state = new MemoryClusterState(o);
+    const ctx = { gates: new GateIndex(state, opts) };
+    state.store.upsert('IngressClassParams', {
+      apiVersion: 'elbv2.k8s.aws/v1beta1',
+      kind: 'IngressClassParams',
+      metadata: { name: 'ip-mode' },
+      spec: {},
+    } as never);
+    expect(mutatePod(podReview(pod({})), ctx).review.response.patch).toBeUndefined();
+    state.store.upsert('IngressClassParams', {
+      apiVersion: 'elbv2.k8s.aws/v1beta1',
+      kind: 'IngressClassParams',
+      metadata: { name: 'ip-mode' },
+      spec: { targetType: 'ip' },
+    } as never);
+    expect(decoded(mutatePod(podReview(pod({})), ctx).review.response.patch)?.[0]?.value).toHaveLength(1);
+  });
 });
 
 describe('gated pods as targets', () => {

@@ -1,7 +1,7 @@
 /**
  * Which ip-mode target groups (and their Services) exist per namespace, from the model the forwarder
- * sends. Kept per namespace and recomputed only after an Ingress, IngressClass or Service changed, so a
- * burst of pod creations in one namespace builds its stacks once.
+ * sends. Kept per namespace and recomputed only after something that can rename or remove a target group
+ * changed (not after endpoint, node or pod changes), so a burst of pod creations builds its stacks once.
  */
 import type { BuildOptions, StackBuild } from '../../shared/build';
 import { buildStack } from '../../shared/build';
@@ -23,8 +23,10 @@ export class GateIndex {
     private readonly state: ClusterState,
     private readonly opts: BuildOptions,
   ) {
+    // Target group names depend on everything the model reads except targets: endpoints, nodes and pods
+    // change who is registered, never which target groups exist or which Services back them.
     state.onChange((c) => {
-      if (c.kind === 'Ingress' || c.kind === 'IngressClass' || c.kind === 'Service') this.byNamespace.clear();
+      if (c.kind !== 'Pod' && c.kind !== 'EndpointSlice' && c.kind !== 'Node') this.byNamespace.clear();
     });
   }
 
@@ -42,7 +44,9 @@ export class GateIndex {
     // Services back target groups of Ingresses in their own namespace only; the stacks of those
     // Ingresses (explicit groups span namespaces) hold every target group that can select our pods.
     const ids = new Set(
-      objects.ingresses.filter((i) => namespaceOf(i) === namespace).flatMap((i) => stacksOfIngress(i)),
+      objects.ingresses
+        .filter((i) => namespaceOf(i) === namespace)
+        .flatMap((i) => stacksOfIngress(i, objects)),
     );
     const builds: StackBuild[] = [];
     for (const id of ids) {
