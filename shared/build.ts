@@ -3,11 +3,12 @@
  * and the admission verdict for one candidate Ingress. Pure: no I/O, no clock, no randomness.
  */
 import type { V1Ingress } from '@kubernetes/client-node';
-import { ANNOTATION_PREFIX, type IngressSettings, type Parsed } from './annotations/types';
+import type { IngressSettings, Parsed } from './annotations/types';
 import { buildGroup, conflictProblem, type GroupBuild, type Member } from './builder';
 import { type ClusterIndex, indexCluster } from './builder/cluster-index';
 import { deletionProtectionProblem } from './builder/deletion-protection';
-import type { ClusterObjects } from './cluster';
+import type { ClassObjects, ClusterObjects } from './cluster';
+import { type ClusterView, probableStackIds, viewOf } from './cluster-view';
 import {
   compareMembers,
   type GroupId,
@@ -20,7 +21,7 @@ import {
 } from './groups';
 import { isManagedIngress } from './ingress-class';
 import type { ClassParams } from './ingress-class-params';
-import { classGroupName, ingressConfig } from './ingress-config';
+import { ingressConfig } from './ingress-config';
 import type { MemberRef } from './messages';
 import type { DesiredStack } from './model';
 import type { ObjectRef, Problem, Warning } from './problems';
@@ -61,8 +62,6 @@ interface GroupMembers {
   inactive: V1Ingress[];
 }
 
-const GROUP_NAME_KEY = `${ANNOTATION_PREFIX}group.name`;
-
 function refOf(ing: V1Ingress): ObjectRef {
   return { kind: 'Ingress', namespace: namespaceOf(ing), name: nameOf(ing) };
 }
@@ -76,8 +75,16 @@ function memberRef(ing: V1Ingress): MemberRef {
   };
 }
 
-/** Active = managed and not deleting; every group in a finalizer that is not the active group is inactive. */
-function collectGroups(objects: ClusterObjects, only?: string): Map<string, GroupMembers> {
+/**
+ * Active = managed and not deleting; every group in a finalizer that is not the active group is inactive.
+ * With `only`, just that stack, and the Ingresses whose probable stacks do not include it are skipped
+ * unparsed.
+ */
+function collectGroups(
+  ingresses: Iterable<V1Ingress>,
+  classes: ClassObjects,
+  only?: string,
+): Map<string, GroupMembers> {
   const groups = new Map<string, GroupMembers>();
   const entry = (g: GroupId) => {
     const id = stackIdOf(g);
@@ -88,29 +95,21 @@ function collectGroups(objects: ClusterObjects, only?: string): Map<string, Grou
     }
     return e;
   };
-  for (const ing of objects.ingresses) {
+  for (const ing of ingresses) {
+    if (only !== undefined && !probableStackIds(ing, classes).has(only)) continue;
     let activeId: string | undefined;
-    if (isManagedIngress(ing, objects.ingressClasses) && !isDeleting(ing)) {
-      // Cheap pre-filter when one stack is wanted: the raw group name decides membership.
-      const rawGroup = classGroupName(ing, objects) ?? ing.metadata?.annotations?.[GROUP_NAME_KEY]?.trim();
-      const probableId = rawGroup ? rawGroup : `${namespaceOf(ing)}/${nameOf(ing)}`;
-      if (
-        only === undefined ||
-        probableId === only ||
-        groupsFromFinalizers(ing).some((g) => stackIdOf(g) === only)
-      ) {
-        const { parsed, classParams } = ingressConfig(ing, objects);
-        const group = groupOf(ing, parsed.value);
-        activeId = stackIdOf(group);
-        if (only === undefined || activeId === only)
-          entry(group).active.push({
-            ingress: ing,
-            ref: refOf(ing),
-            parsed,
-            ...(classParams ? { classParams } : {}),
-            group,
-          });
-      }
+    if (isManagedIngress(ing, classes.ingressClasses) && !isDeleting(ing)) {
+      const { parsed, classParams } = ingressConfig(ing, classes);
+      const group = groupOf(ing, parsed.value);
+      activeId = stackIdOf(group);
+      if (only === undefined || activeId === only)
+        entry(group).active.push({
+          ingress: ing,
+          ref: refOf(ing),
+          parsed,
+          ...(classParams ? { classParams } : {}),
+          group,
+        });
     }
     for (const g of groupsFromFinalizers(ing)) {
       const id = stackIdOf(g);
@@ -181,7 +180,7 @@ function buildFromMembers(
 /** Every stack with at least one active or inactive member, sorted by stack id. */
 export function buildStacks(objects: ClusterObjects, opts: BuildOptions): StackBuild[] {
   const index = indexCluster(objects);
-  return [...collectGroups(objects)]
+  return [...collectGroups(objects.ingresses, objects)]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([id, gm]) => buildFromMembers(id, gm, index, opts).build);
 }
@@ -189,40 +188,49 @@ export function buildStacks(objects: ClusterObjects, opts: BuildOptions): StackB
 /** One stack (what the forwarder rebuilds when it is dirty); undefined when nothing refers to it. */
 export function buildStack(
   stackId: string,
-  objects: ClusterObjects,
+  objects: ClusterObjects | ClusterView,
   opts: BuildOptions,
 ): StackBuild | undefined {
-  const gm = collectGroups(objects, stackId).get(stackId);
-  return gm ? buildFromMembers(stackId, gm, indexCluster(objects), opts).build : undefined;
+  const view = asView(objects);
+  const gm = collectGroups(view.ingressesFor(stackId), view.classes, stackId).get(stackId);
+  return gm ? buildFromMembers(stackId, gm, view.index, opts).build : undefined;
 }
+
+const asView = (o: ClusterObjects | ClusterView): ClusterView => ('ingressesFor' in o ? o : viewOf(o));
 
 const sameRef = (a: ObjectRef | undefined, b: ObjectRef) =>
   a !== undefined && a.kind === b.kind && a.namespace === b.namespace && a.name === b.name;
+
+/** The Ingresses `view` offers for a stack, with `candidate` in place of its stored version. */
+function* withCandidate(view: ClusterView, stackId: string, candidate: V1Ingress): Iterable<V1Ingress> {
+  const ns = namespaceOf(candidate);
+  const name = nameOf(candidate);
+  for (const i of view.ingressesFor(stackId)) if (!(namespaceOf(i) === ns && nameOf(i) === name)) yield i;
+  yield candidate;
+}
 
 /**
  * What admission decides for `candidate`: foreign and deleting Ingresses are always allowed; otherwise
  * its group is built with the candidate in place, and every problem that involves the candidate denies
  * it (its annotations, paths, limits it pushes over, conflicts with another member — named — and bad
- * annotations on the Services it uses). Problems that belong to other members alone do not.
+ * annotations on the Services it uses). Problems that belong to other members alone do not. Given a
+ * `ClusterView` kept up to date, only the candidate's group is read.
  */
 export function validateIngress(
   candidate: V1Ingress,
-  objects: ClusterObjects,
+  objects: ClusterObjects | ClusterView,
   opts: BuildOptions,
 ): AdmissionVerdict {
-  if (!isManagedIngress(candidate, objects.ingressClasses) || isDeleting(candidate)) {
+  const view = asView(objects);
+  if (!isManagedIngress(candidate, view.classes.ingressClasses) || isDeleting(candidate)) {
     return { allowed: true, problems: [], warnings: [] };
   }
   const self = refOf(candidate);
-  const others = objects.ingresses.filter(
-    (i) => !(namespaceOf(i) === self.namespace && nameOf(i) === self.name),
-  );
-  const withCandidate: ClusterObjects = { ...objects, ingresses: [...others, candidate] };
-  const { parsed } = ingressConfig(candidate, withCandidate);
+  const { parsed } = ingressConfig(candidate, view.classes);
   const stackId = stackIdOf(groupOf(candidate, parsed.value));
-  const gm = collectGroups(withCandidate, stackId).get(stackId);
+  const gm = collectGroups(withCandidate(view, stackId, candidate), view.classes, stackId).get(stackId);
   if (!gm) return { allowed: true, problems: [], warnings: [] };
-  const { build, group } = buildFromMembers(stackId, gm, indexCluster(withCandidate), opts);
+  const { build, group } = buildFromMembers(stackId, gm, view.index, opts);
 
   const usedServices = servicesUsedBy(candidate, parsed.value);
   const involvesCandidate = (p: Problem) =>
@@ -256,7 +264,7 @@ function servicesUsedBy(ing: V1Ingress, settings: IngressSettings): Set<string> 
  * whose own `load-balancer-attributes` enable deletion protection is refused with the reason, as the
  * build would otherwise hold it Terminating (see `deletionProtectionProblem`).
  */
-export function validateIngressDeletion(ingress: V1Ingress, objects: ClusterObjects): AdmissionVerdict {
+export function validateIngressDeletion(ingress: V1Ingress, objects: ClassObjects): AdmissionVerdict {
   const groups = groupsFromFinalizers(ingress);
   if (!isManagedIngress(ingress, objects.ingressClasses) && groups.length === 0)
     return { allowed: true, problems: [], warnings: [] };

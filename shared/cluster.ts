@@ -27,6 +27,9 @@ export interface ClusterObjects {
   pods?: V1Pod[];
 }
 
+/** The few small kinds that decide which Ingresses are ours and their class settings. */
+export type ClassObjects = Pick<ClusterObjects, 'ingressClasses' | 'ingressClassParams' | 'namespaces'>;
+
 export const emptyClusterObjects = (): ClusterObjects => ({
   ingresses: [],
   ingressClasses: [],

@@ -12,7 +12,7 @@
 import type { V1Ingress, V1IngressClass, V1Namespace } from '@kubernetes/client-node';
 import { checkIngressSettings, parseIngressAnnotationValues } from './annotations/parse';
 import { ANNOTATION_PREFIX, type IngressSettings, type Parsed } from './annotations/types';
-import type { ClusterObjects } from './cluster';
+import type { ClassObjects } from './cluster';
 import { namespaceOf } from './groups';
 import { DEFAULT_CLASS_ANNOTATION, LEGACY_CLASS_ANNOTATION } from './ingress-class';
 import {
@@ -94,7 +94,7 @@ type ClassLookup =
   | { kind: 'invalid'; problem: FieldProblem };
 
 /** The params of an Ingress's class, checked against its namespace; `none` when the class has none. */
-function lookUpClassParams(ing: V1Ingress, objects: ClusterObjects): ClassLookup {
+function lookUpClassParams(ing: V1Ingress, objects: ClassObjects): ClassLookup {
   if (ing.metadata?.annotations?.[LEGACY_CLASS_ANNOTATION] !== undefined) return { kind: 'none' };
   const cls = classOf(ing, objects.ingressClasses);
   const ref = cls?.spec?.parameters;
@@ -146,12 +146,12 @@ function lookUpClassParams(ing: V1Ingress, objects: ClusterObjects): ClassLookup
 }
 
 /** The group name an Ingress's class imposes, without parsing its annotations (cheap pre-filters). */
-export function classGroupName(ing: V1Ingress, objects: ClusterObjects): string | undefined {
+export function classGroupName(ing: V1Ingress, objects: ClassObjects): string | undefined {
   const c = lookUpClassParams(ing, objects);
   return c.kind === 'params' ? c.params.settings.groupName : undefined;
 }
 
-export function ingressConfig(ing: V1Ingress, objects: ClusterObjects): IngressConfig {
+export function ingressConfig(ing: V1Ingress, objects: ClassObjects): IngressConfig {
   const annotations = ing.metadata?.annotations;
   const own = parseIngressAnnotationValues(annotations);
   const lookup = lookUpClassParams(ing, objects);

@@ -5,7 +5,8 @@
 import type { V1Ingress } from '@kubernetes/client-node';
 import * as z from 'zod';
 import { type BuildOptions, validateIngress } from '../shared/build';
-import type { ClusterObjects } from '../shared/cluster';
+import type { ClassObjects, ClusterObjects } from '../shared/cluster';
+import type { ClusterView } from '../shared/cluster-view';
 import { finalizerOf, groupOf, isDeleting } from '../shared/groups';
 import { isManagedIngress } from '../shared/ingress-class';
 import { ingressConfig } from '../shared/ingress-config';
@@ -74,7 +75,7 @@ function denialReason(problems: Problem[]): DenialReason {
 
 export function validate(
   review: AdmissionReviewRequest,
-  objects: ClusterObjects,
+  objects: ClusterObjects | ClusterView,
   opts: BuildOptions,
 ): Verdict {
   const req = review.request;
@@ -103,7 +104,7 @@ export function validate(
 }
 
 /** Adds the group finalizer to a managed Ingress, nothing else; no patch when it is already there. */
-export function mutate(review: AdmissionReviewRequest, objects: ClusterObjects): Verdict {
+export function mutate(review: AdmissionReviewRequest, objects: ClassObjects): Verdict {
   const req = review.request;
   const ing = ingressOf(req);
   if (

@@ -5,6 +5,8 @@
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { ClusterObjects } from '../shared/cluster';
+import type { ClusterView } from '../shared/cluster-view';
+import { LiveClusterIndex } from '../shared/live-cluster-index';
 
 export type WatchedKind =
   | 'Ingress'
@@ -25,8 +27,13 @@ export interface ClusterChange {
 }
 
 export interface ClusterState {
-  /** The current objects; cheap (no copy of the objects themselves). */
+  /** The current objects; cheap (no copy of the objects themselves), but as long as the cluster. */
   snapshot(): ClusterObjects;
+  /**
+   * The same objects as an index kept up to date with every change: building or admitting one stack
+   * through it reads that stack's objects only. Sources without one are read through `snapshot()`.
+   */
+  view?(): ClusterView;
   onChange(listener: (change: ClusterChange) => void): void;
   /** True once every kind has been listed. */
   synced(): boolean;
@@ -53,6 +60,8 @@ export class ObjectStore {
     (Object.keys(KIND_TO_FIELD) as WatchedKind[]).map((k) => [k, new Map()]),
   );
   private readonly listeners: ((c: ClusterChange) => void)[] = [];
+  /** Maintained before listeners hear of a change, so they always read an index that includes it. */
+  readonly live = new LiveClusterIndex();
 
   onChange(listener: (c: ClusterChange) => void): void {
     this.listeners.push(listener);
@@ -63,6 +72,7 @@ export class ObjectStore {
     const key = objectKey(object);
     const old = map.get(key);
     map.set(key, object);
+    this.live.set(kind, object);
     this.emit({ kind, type: old ? 'update' : 'add', object, ...(old ? { old } : {}) });
   }
 
@@ -72,6 +82,7 @@ export class ObjectStore {
     const old = map.get(key);
     if (!old) return;
     map.delete(key);
+    this.live.delete(kind, old);
     this.emit({ kind, type: 'delete', object: old, old });
   }
 

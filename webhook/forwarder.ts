@@ -95,7 +95,7 @@ export class Forwarder {
     this.stats.flushes++;
     const ids = [...this.dirty];
     this.dirty.clear();
-    const objects = this.o.state.snapshot();
+    const objects = this.o.state.view?.() ?? this.o.state.snapshot();
     for (const id of ids) {
       const build = buildStack(id, objects, this.o);
       if (build) this.enqueueBuild(build, false);

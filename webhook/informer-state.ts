@@ -119,6 +119,10 @@ export class InformerClusterState implements ClusterState {
   snapshot() {
     return this.store.snapshot();
   }
+
+  view() {
+    return this.store.live;
+  }
   onChange(listener: (c: ClusterChange) => void) {
     this.store.onChange(listener);
   }

@@ -52,6 +52,10 @@ export class ManifestsClusterState implements ClusterState {
   snapshot() {
     return this.store.snapshot();
   }
+
+  view() {
+    return this.store.live;
+  }
   onChange(listener: (c: ClusterChange) => void) {
     this.store.onChange(listener);
   }

@@ -48,8 +48,9 @@ export async function startWebhookServer(o: WebhookServerOptions): Promise<Runni
   });
 
   for (const [route, handler] of [
-    ['/validate', (r: AdmissionReviewRequest) => validate(r, o.state.snapshot(), o)],
-    ['/mutate', (r: AdmissionReviewRequest) => mutate(r, o.state.snapshot())],
+    // The live index when the state keeps one: admission then reads the candidate's group only.
+    ['/validate', (r: AdmissionReviewRequest) => validate(r, o.state.view?.() ?? o.state.snapshot(), o)],
+    ['/mutate', (r: AdmissionReviewRequest) => mutate(r, o.state.view?.().classes ?? o.state.snapshot())],
     [
       '/mutate-pod',
       (r: AdmissionReviewRequest) =>

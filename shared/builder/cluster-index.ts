@@ -7,6 +7,7 @@ import type { V1EndpointSlice, V1Node, V1Pod, V1Service } from '@kubernetes/clie
 import { parseServiceAnnotations } from '../annotations/parse';
 import type { BackendSettings, Parsed } from '../annotations/types';
 import type { ClusterObjects } from '../cluster';
+import type { Target } from '../model';
 
 export interface ClusterIndex {
   service(namespace: string, name: string): V1Service | undefined;
@@ -16,10 +17,22 @@ export interface ClusterIndex {
   instanceTargets(): readonly string[];
   /** A pod the cluster state holds (only pods with a target-health readiness gate are held). */
   pod(namespace: string, name: string): V1Pod | undefined;
+  /**
+   * The ip targets of one port of a Service: `compute()`'s answer, which an index kept up to date may
+   * remember until the Service's EndpointSlices or the gated pods change.
+   */
+  ipTargets(key: IpTargetsKey, compute: () => Target[]): readonly Target[];
 }
 
-const key = (ns: string | undefined, name: string | undefined) => `${ns || 'default'}/${name ?? ''}`;
-const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
+export interface IpTargetsKey {
+  namespace: string;
+  service: string;
+  portName: string;
+  family: 'IPv4' | 'IPv6';
+}
+
+export const key = (ns: string | undefined, name: string | undefined) => `${ns || 'default'}/${name ?? ''}`;
+export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 
 export function indexCluster(objects: ClusterObjects): ClusterIndex {
   const services = new Map<string, V1Service>();
@@ -49,6 +62,8 @@ export function indexCluster(objects: ClusterObjects): ClusterIndex {
     },
     endpointSlices: (ns, name) => slices.get(key(ns, name)) ?? [],
     pod: (ns, name) => pods.get(key(ns, name)),
+    // Built for one build: nothing to remember across builds.
+    ipTargets: (_key, compute) => compute(),
     instanceTargets() {
       nodes ??= objects.nodes
         .map(instanceIdOfEligibleNode)

@@ -10,7 +10,7 @@ import { loadBalancerName } from '../names';
 import { RESOURCE_ID, resourceTags } from '../tags';
 import type { ClusterIndex } from './cluster-index';
 import { type BuildContext, type GroupBuild, type Member, newContext } from './context';
-import { checkRulesPerListener, checkTargetGroupCount } from './limits';
+import { checkRulesPerListener, checkTargetCount, checkTargetGroupCount } from './limits';
 import {
   checkCertificates,
   DEFAULT_SSL_POLICY,
@@ -42,6 +42,7 @@ export function buildGroup(
   const plans = planPorts(ctx);
   const listeners = buildListeners(ctx, settings, plans);
   checkTargetGroupCount(ctx);
+  checkTargetCount(ctx);
   const { problems, conflicts, warnings } = ctx.findings;
   if (ctx.findings.failed) return { stack: undefined, problems, conflicts, warnings };
   return { stack: assembleStack(ctx, settings, plans, listeners), problems, conflicts, warnings };

@@ -10,6 +10,8 @@ export const LIMITS = {
   rulesPerListener: 100,
   conditionValuesPerRule: 5,
   targetGroupsPerLoadBalancer: 100,
+  /** AWS's default quota (adjustable on request). */
+  targetsPerLoadBalancer: 1000,
 } as const;
 
 /** Every value of every condition counts towards the per-rule quota, as AWS counts them. */
@@ -52,5 +54,22 @@ export function checkTargetGroupCount(ctx: BuildContext): void {
     field: 'target groups',
     value: `${count} target groups`,
     expected: `at most ${LIMITS.targetGroupsPerLoadBalancer} target groups per load balancer (ALB limit)`,
+  });
+}
+
+/**
+ * AWS counts a registration, not a machine: an instance or IP registered in three target groups of the
+ * load balancer counts three times (instance targets: once per node per target group).
+ */
+export function checkTargetCount(ctx: BuildContext): void {
+  const culprit = ctx.members.at(-1);
+  let count = 0;
+  for (const tg of ctx.targetGroups.values()) count += tg.targets.length;
+  if (count <= LIMITS.targetsPerLoadBalancer || !culprit) return;
+  ctx.findings.problem({
+    object: culprit.ref,
+    field: 'targets',
+    value: `${count} targets`,
+    expected: `at most ${LIMITS.targetsPerLoadBalancer} targets per load balancer (ALB quota; a target counts once for each target group it is registered in)`,
   });
 }

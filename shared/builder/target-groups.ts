@@ -158,7 +158,17 @@ export function buildTargetGroup(req: TargetGroupRequest, index: ClusterIndex): 
   const targets =
     targetType === 'instance'
       ? instanceTargets(index, port)
-      : ipTargets(index, service, svcPort, ipAddressType === 'ipv6' ? 'IPv6' : 'IPv4');
+      : [
+          ...index.ipTargets(
+            {
+              namespace: service.metadata?.namespace ?? 'default',
+              service: svcName,
+              portName: svcPort.name ?? '',
+              family: ipAddressType === 'ipv6' ? 'IPv6' : 'IPv4',
+            },
+            () => ipTargets(index, service, svcPort, ipAddressType === 'ipv6' ? 'IPv6' : 'IPv4'),
+          ),
+        ];
   return {
     ok: true,
     targetGroup: {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { buildStack, validateIngress } from '../../shared/build';
 import type { ClusterObjects } from '../../shared/cluster';
 import { formatProblem } from '../../shared/problems';
-import { CLUSTER, service, threeMemberGroup } from '../support/group-fixture';
+import { CLUSTER, endpointSlice, node, service, threeMemberGroup } from '../support/group-fixture';
 
 const P = 'alb.ingress.kubernetes.io/';
 const opts = { clusterName: CLUSTER };
@@ -78,5 +78,33 @@ describe('each problem is reported once', () => {
     };
     const b = buildStack('shop', objects, opts)!;
     expect(b.result.warnings.filter((w) => w.message.includes('alpha/gone'))).toHaveLength(1);
+  });
+});
+
+describe('targets per load balancer', () => {
+  const P2 = 'alb.ingress.kubernetes.io/';
+  it('over 1,000 registrations fails the group with the quota named; each target group counts', () => {
+    const objects = threeMemberGroup({ shared: { [`${P2}target-type`]: 'ip' } });
+    const ips = (n: number, seed: number) =>
+      Array.from({ length: n }, (_, i) => `10.${seed}.${i >> 8}.${i & 255}`);
+    objects.endpointSlices = [
+      endpointSlice('alpha', ips(400, 1)),
+      endpointSlice('beta', ips(400, 2)),
+      endpointSlice('gamma', ips(200, 3)),
+    ];
+    expect(buildStack('shop', objects, opts)!.result.ok).toBe(true);
+    objects.endpointSlices[2] = endpointSlice('gamma', ips(201, 3));
+    expect(problems(objects)).toEqual([
+      'gamma/web-gamma: targets: 1001 targets: expected at most 1000 targets per load balancer (ALB quota; a target counts once for each target group it is registered in)',
+    ]);
+  });
+  it('instance targets count once per node per target group', () => {
+    const objects = threeMemberGroup();
+    objects.nodes = Array.from({ length: 334 }, (_, i) => ({
+      ...node(1),
+      metadata: { name: `n${i}` },
+      spec: { providerID: `aws:///us-east-1a/i-${String(i).padStart(17, '0')}` },
+    }));
+    expect(problems(objects).join()).toContain('1002 targets');
   });
 });
