@@ -26,8 +26,26 @@ function missingBackend(ctx: BuildContext, m: Member, what: string): Action {
   return MISSING_BACKEND;
 }
 
-/** The `resourceId` of the target group, creating it on first reference; else the action to use instead. */
+/**
+ * The `resourceId` of the target group, creating it on first reference; else the action to use instead.
+ * A member's paths often share a backend: the answer (and anything it reported) is kept per backend.
+ */
 function targetGroupFor(
+  ctx: BuildContext,
+  m: Member,
+  serviceName: string,
+  port: string | number,
+): string | Action {
+  const backend = `${m.ref.namespace}/${m.ref.name}\0${serviceName}\0${String(port)}`;
+  let answer = ctx.backends.get(backend);
+  if (answer === undefined) {
+    answer = resolveTargetGroup(ctx, m, serviceName, port);
+    ctx.backends.set(backend, answer);
+  }
+  return answer;
+}
+
+function resolveTargetGroup(
   ctx: BuildContext,
   m: Member,
   serviceName: string,

@@ -7,7 +7,7 @@ import type { V1Ingress } from '@kubernetes/client-node';
 import type { IngressSettings } from '../annotations/types';
 import type { GroupId } from '../groups';
 import type { ClassParams } from '../ingress-class-params';
-import type { DesiredStack, DesiredTargetGroup } from '../model';
+import type { Action, DesiredStack, DesiredTargetGroup } from '../model';
 import type { ObjectRef, Problem, Warning } from '../problems';
 import type { ClusterIndex } from './cluster-index';
 import { type GroupSettings, mergeGroupSettings } from './members';
@@ -82,6 +82,8 @@ export interface BuildContext {
   settings: GroupSettings;
   /** Target groups of this stack by `resourceId`, created on first reference. */
   targetGroups: Map<string, DesiredTargetGroup>;
+  /** Member, Service and port as written → its target group's `resourceId`, or the action instead. */
+  backends: Map<string, string | Action>;
 }
 
 /** What merging the group-wide settings needs: everything but the settings themselves. */
@@ -102,6 +104,7 @@ export function newContext(
     index,
     findings: new Findings(),
     targetGroups: new Map(),
+    backends: new Map(),
   };
   return { ...base, settings: mergeGroupSettings(base) };
 }
