@@ -36,7 +36,9 @@ function clientConfig(o: AwsClientOptions) {
   return {
     region: o.region,
     ...(o.endpoint ? { endpoint: o.endpoint } : {}),
-    maxAttempts: o.maxAttempts ?? 6,
+    // Ten retries, as the LBC's --aws-max-retries default: a reconcile of a large stack makes hundreds
+    // of calls, and under throttling six attempts leave a real chance that one of them runs out.
+    maxAttempts: o.maxAttempts ?? 11,
     retryMode: 'standard' as const,
     ...(o.timeouts
       ? { requestHandler: { connectionTimeout: o.timeouts.connectMs, requestTimeout: o.timeouts.requestMs } }

@@ -55,3 +55,21 @@ export const conflict = (what: string, awsCode?: string) =>
     what,
     awsCode,
   );
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Reads once more, after a moment, when the first read is not yet what a finished create looks like: a
+ * racer's resource can be visible before its tags are (the emulator tags after creating), and a
+ * resource without our tags is only called foreign once it has had time to get them.
+ */
+export async function afterSettling<T>(
+  read: () => Promise<T>,
+  settled: (v: T) => boolean,
+  waitMs = 300,
+): Promise<T> {
+  const first = await read();
+  if (settled(first)) return first;
+  await sleep(waitMs);
+  return read();
+}

@@ -16,6 +16,7 @@ import type { AwsClients } from '../../../../aws/clients';
 import { backendSecurityGroupName } from '../../../../shared/names';
 import { BACKEND_SG_RESOURCE, CLUSTER_TAG, LBC_RESOURCE_TAG } from '../../../../shared/tags';
 import { awsErrorCode, ReconcileFailure } from '../../errors';
+import { afterSettling } from '../../idempotency';
 import { type BackendSgContext, plannedGroupId } from './context';
 import { isManagedRule, MANAGED_RULE_DESCRIPTION, revokePermissions, sourceRulesOf } from './diff';
 
@@ -79,7 +80,15 @@ export async function ensureBackendSecurityGroup(ctx: BackendSgContext, vpcId: s
     { Name: 'vpc-id', Values: [vpcId] },
     { Name: 'group-name', Values: [name] },
   ]);
-  if (sameName.length > 0) throw notOwned();
+  if (sameName.length > 0) {
+    // A racer's group can be seen a moment before its tags are.
+    const settled = await afterSettling(
+      () => describeGroups(c, byTags(cluster, vpcId)),
+      (g) => g[0]?.GroupId !== undefined,
+    );
+    if (settled[0]?.GroupId) return settled[0].GroupId;
+    throw notOwned();
+  }
 
   try {
     const created = await ctx.write(
@@ -103,7 +112,10 @@ export async function ensureBackendSecurityGroup(ctx: BackendSgContext, vpcId: s
   } catch (err) {
     // Another stack (or the LBC) created it meanwhile, or our own create's answer was lost: adopt it.
     if (awsErrorCode(err) !== 'InvalidGroup.Duplicate') throw err;
-    const again = await describeGroups(c, byTags(cluster, vpcId));
+    const again = await afterSettling(
+      () => describeGroups(c, byTags(cluster, vpcId)),
+      (g) => g[0]?.GroupId !== undefined,
+    );
     if (again[0]?.GroupId) return again[0].GroupId;
     throw notOwned();
   }

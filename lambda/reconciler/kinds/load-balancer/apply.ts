@@ -13,7 +13,7 @@ import {
   SetSecurityGroupsCommand,
   SetSubnetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { TagCache } from '../../../../aws/discovery';
+import { allLoadBalancers, TagCache } from '../../../../aws/discovery';
 import { awsErrorCode } from '../../../../aws/errors';
 import type { DesiredLoadBalancer } from '../../../../shared/model';
 import { DIGEST_TAG } from '../../../../shared/tags';
@@ -155,8 +155,9 @@ async function create(ctx: Ctx, d: DesiredLoadBalancer, Subnets: string[], Secur
   );
   if (!lb?.LoadBalancerArn) return lb;
   // Two writers creating at once (or a retried create in an emulator) can leave two load balancers
-  // with one name: the one that sees both removes its own and yields.
-  const same = await loadBalancersNamed(ctx, d.name);
+  // with one name: the one that sees both removes its own and yields. A lookup by name shows only one
+  // of them there, so this lists the region — on creation only, which is rare.
+  const same = (await allLoadBalancers(ctx.clients)).filter((x) => x.LoadBalancerName === d.name);
   if (same.length > 1) {
     await deleteLoadBalancer(ctx, lb, 'created twice');
     throw conflict(`load balancer ${d.name}`);

@@ -15,7 +15,7 @@ import { awsErrorCode } from '../../../../aws/errors';
 import type { DesiredSecurityGroup, ResourceRef } from '../../../../shared/model';
 import { type Ctx, known, pending, type Ref, retryWhile } from '../../context';
 import { ReconcileFailure } from '../../errors';
-import { createOrAdopt, deleted } from '../../idempotency';
+import { afterSettling, createOrAdopt, deleted } from '../../idempotency';
 import { inScope, type StackState } from '../../state';
 import { syncTags, toSdkTags } from '../../tags';
 import { describeRules, diffIngress, observedCidrRules, toIpPermissions } from './diff';
@@ -70,7 +70,11 @@ function mustOwn(ctx: Ctx, g: SecurityGroup, vpcId: string): SecurityGroup {
 async function ensureManaged(ctx: Ctx, sg: DesiredSecurityGroup, vpcId: string | undefined): Promise<Ref> {
   if (!vpcId)
     throw new ReconcileFailure('NotFound', 'no VPC is known for the managed security group; pass --vpc-id');
-  const found = await byName(ctx, sg.name, vpcId);
+  // A racer's group can be seen a moment before its tags are.
+  const found = await afterSettling(
+    () => byName(ctx, sg.name, vpcId),
+    (x) => !x || ctx.owned(tagsOfEc2(x.Tags)),
+  );
   if (found) {
     const g = mustOwn(ctx, found, vpcId);
     const id = g.GroupId ?? '';
@@ -98,7 +102,10 @@ async function ensureManaged(ctx: Ctx, sg: DesiredSecurityGroup, vpcId: string |
         ).GroupId,
       ['InvalidGroup.Duplicate'],
       async () => {
-        const g = await byName(ctx, sg.name, vpcId);
+        const g = await afterSettling(
+          () => byName(ctx, sg.name, vpcId),
+          (x) => !x || ctx.owned(tagsOfEc2(x.Tags)),
+        );
         return g ? mustOwn(ctx, g, vpcId).GroupId : undefined;
       },
       `security group ${sg.name}`,

@@ -15,7 +15,7 @@ import { awsErrorCode } from '../../../../aws/errors';
 import type { DesiredTargetGroup, Tags } from '../../../../shared/model';
 import { type Ctx, known, pending, retryWhile } from '../../context';
 import { ReconcileFailure } from '../../errors';
-import { createOrAdopt, deleted } from '../../idempotency';
+import { afterSettling, createOrAdopt, deleted } from '../../idempotency';
 import { inScope, NeedsFullReconcile, type StackState } from '../../state';
 import { syncTags, toSdkTags } from '../../tags';
 import {
@@ -124,7 +124,11 @@ async function convergeAll(ctx: Ctx, st: StackState): Promise<void> {
  */
 async function proveCreatedAreOurs(ctx: Ctx, created: readonly { arn: string; name: string }[]) {
   if (created.length === 0) return;
-  const tags = await new TagCache(ctx.clients).of(created.map((c) => c.arn));
+  const arns = created.map((c) => c.arn);
+  const tags = await afterSettling(
+    () => new TagCache(ctx.clients).of(arns),
+    (t) => arns.every((a) => ctx.owned(t.get(a) ?? {})),
+  );
   for (const c of created) {
     if (!ctx.owned(tags.get(c.arn) ?? {})) {
       throw new ReconcileFailure(
