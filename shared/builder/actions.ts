@@ -10,20 +10,21 @@ import type { BuildContext, Member } from './context';
 import { annotationKey } from './members';
 import { buildTargetGroup } from './target-groups';
 
-export const MISSING_BACKEND: Action = {
+/** LBC's responses for a backend that is missing, word for word (users match on the body). */
+const unavailable = (messageBody: string): Action => ({
   type: 'fixed-response',
   statusCode: '503',
   contentType: 'text/plain',
-  messageBody: 'Backend service does not exist',
-};
+  messageBody,
+});
+export const MISSING_BACKEND = unavailable('Backend service does not exist');
+export const MISSING_ACTION = unavailable('Backend action does not exist');
 export const NOT_FOUND: Action = { type: 'fixed-response', statusCode: '404', contentType: 'text/plain' };
 
-function missingBackend(ctx: BuildContext, m: Member, what: string): Action {
-  ctx.findings.warn({
-    object: m.ref,
-    message: `${what}; requests get a 503 "Backend service does not exist"`,
-  });
-  return MISSING_BACKEND;
+function missingBackend(ctx: BuildContext, m: Member, what: string, action = MISSING_BACKEND): Action {
+  const body = action.type === 'fixed-response' ? action.messageBody : '';
+  ctx.findings.warn({ object: m.ref, message: `${what}; requests get a 503 "${body}"` });
+  return action;
 }
 
 /**
@@ -118,6 +119,7 @@ export function backendAction(
           ctx,
           m,
           `${field} uses annotation ${annotationKey(`actions.${svc.name}`)}, which is not set`,
+          MISSING_ACTION,
         );
   }
   const port = svc.port?.number ?? svc.port?.name;

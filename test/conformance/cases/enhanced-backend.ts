@@ -313,3 +313,100 @@ export const ENHANCED_BACKEND_CASES: ConformanceCase[] = [
     fixed503,
   ),
 ];
+
+// ---- Test_defaultEnhancedBackendBuilder_Build: what a backend becomes, including a missing Service or
+// action (LBC tolerates both by default: a 503 with its own message; a controller flag turns that off).
+const buildSource = `${file}: Test_defaultEnhancedBackendBuilder_Build`;
+const SVC_PORT_ADAPTED =
+  'svc-1 has a port named http (LBC’s test Service has none; a target group needs one)';
+function backendCase(
+  name: string,
+  backend: { service: string; port: 'http' | 'use-annotation' },
+  annotations: Record<string, string>,
+  want: NAction,
+): ConformanceCase {
+  return {
+    name,
+    source: buildSource,
+    adapted: SVC_PORT_ADAPTED,
+    stackId: 'awesome-ns/awesome-ing',
+    objects: cluster({
+      ingresses: [
+        ingress('awesome-ns', 'awesome-ing', {
+          annotations,
+          rules: [rule(undefined, to('/', backend.service, backend.port, 'Prefix'))],
+        }),
+      ],
+      services: [service('awesome-ns', 'svc-1', [http])],
+    }),
+    lbc: { kind: 'stack', select: (s) => firstRule(s)?.action, equals: want },
+  };
+}
+const missingService: NAction = {
+  type: 'fixed-response',
+  statusCode: '503',
+  contentType: 'text/plain',
+  messageBody: 'Backend service does not exist',
+};
+const missingAction: NAction = { ...missingService, messageBody: 'Backend action does not exist' };
+const TOLERATE = 'no flag to refuse a missing backend: it is always a 503 and an admission warning';
+const toSvc1: NAction = {
+  type: 'forward',
+  targetGroups: [{ targetGroup: 'awesome-ns/awesome-ing-svc-1:http' }],
+};
+const fakeMySvc = {
+  'actions.fake-my-svc':
+    '{"type":"forward","forwardConfig":{"targetGroups":[{"serviceName":"svc-1","servicePort":"http"}]}}',
+};
+
+export const BACKEND_BUILD_CASES: ConformanceCase[] = [
+  backendCase('vanilla serviceBackend', { service: 'svc-1', port: 'http' }, {}, toSvc1),
+  {
+    ...backendCase(
+      'vanilla serviceBackend - non-existent service and tolerateNonExistentBackendService==true',
+      { service: 'svc-2', port: 'http' },
+      {},
+      missingService,
+    ),
+  },
+  {
+    ...backendCase(
+      'vanilla serviceBackend - non-existent service and tolerateNonExistentBackendService==false',
+      { service: 'svc-2', port: 'http' },
+      {},
+      missingService,
+    ),
+    lbc: { kind: 'error', lbc: 'services "svc-2" not found', problems: [/svc-2/] },
+    status: 'deviation',
+    deviation: TOLERATE,
+    albatross: { kind: 'stack', select: (s) => firstRule(s)?.action, equals: missingService },
+  },
+  backendCase(
+    'annotation-based serviceBackend',
+    { service: 'fake-my-svc', port: 'use-annotation' },
+    fakeMySvc,
+    toSvc1,
+  ),
+  backendCase(
+    'annotation-based serviceBackend - non-existent action and tolerateNonExistentBackendAction==true',
+    { service: 'fake-my-svc', port: 'use-annotation' },
+    {},
+    missingAction,
+  ),
+  {
+    ...backendCase(
+      'annotation-based serviceBackend - non-existent action and tolerateNonExistentBackendAction==false',
+      { service: 'fake-my-svc', port: 'use-annotation' },
+      {},
+      missingAction,
+    ),
+    lbc: {
+      kind: 'error',
+      lbc: 'missing actions.fake-my-svc configuration',
+      problems: [/actions\.fake-my-svc/],
+    },
+    status: 'deviation',
+    deviation: TOLERATE,
+    albatross: { kind: 'stack', select: (s) => firstRule(s)?.action, equals: missingAction },
+  },
+];

@@ -2,7 +2,7 @@
 import type { ConformanceCase } from '../case';
 import { ADDON_AND_UNSUPPORTED_CASES } from './addons-and-unsupported';
 import { CLASS_LOADER_CASES } from './class-loader';
-import { ENHANCED_BACKEND_CASES } from './enhanced-backend';
+import { BACKEND_BUILD_CASES, ENHANCED_BACKEND_CASES } from './enhanced-backend';
 import { GROUP_CASES } from './groups';
 import { LISTENER_RULE_CASES } from './listener-rules';
 import { LOAD_BALANCER_CASES } from './load-balancer';
@@ -28,6 +28,7 @@ export const CASES: ConformanceCase[] = [
   ...INFINITE_REDIRECT_CASES,
   ...SUPERSET_CASES,
   ...ENHANCED_BACKEND_CASES,
+  ...BACKEND_BUILD_CASES,
   ...GROUP_CASES,
   ...CLASS_LOADER_CASES,
   ...TAG_CASES,
