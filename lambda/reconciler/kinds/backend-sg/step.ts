@@ -27,8 +27,9 @@ const usesBackendSecurityGroup = (st: StackState): boolean =>
 /** The backend SG id each run resolved, for the later step of the same run. */
 const backendOf = new WeakMap<StackState, string>();
 
+/** Runs that change only listeners and rules leave the path to the targets alone. */
 const touchesTargets = (st: StackState): boolean =>
-  ['sg', 'lb', 'tg', 'targets'].some((p) => inScope(st.scope, p as 'sg'));
+  (['sg', 'lb', 'tg', 'targets'] as const).some((p) => inScope(st.scope, p));
 
 /**
  * Backend SG ids this process has seen, per cluster and VPC. Trusted without a read while the stack's
