@@ -4,8 +4,9 @@
  * available pod — and for its values reaching the objects they configure.
  */
 import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import {
   CHART,
   helmAvailable,
@@ -45,6 +46,15 @@ describe.skipIf(!available)('infra/helm/albatross', () => {
     const r = runHelm(['lint', CHART, '--strict', '--values', TEST_VALUES]);
     expect(r.stdout + r.stderr).toContain('1 chart(s) linted, 0 chart(s) failed');
     expect(r.code).toBe(0);
+  });
+
+  it('defaults the image tag to the release being built (Chart appVersion = package.json version)', () => {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
+    const chart = parse(readFileSync(`${CHART}/Chart.yaml`, 'utf8')) as { appVersion: string };
+    expect(chart.appVersion).toBe(pkg.version);
+    expect(container(objects).image).toBe(`ghcr.io/albatross-dev/albatross:${pkg.version}`);
   });
 
   it('refuses to render without the four required values, naming each', () => {
