@@ -3,7 +3,7 @@
  * cluster state, snapshots sent to a real FIFO queue in moto, results written back through a recording
  * writer.
  */
-import { copyFile, cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +27,8 @@ let queueUrl = '';
 let resultsQueueUrl = '';
 let dir = '';
 let webhook: Webhook | undefined;
+/** Every temporary folder a test made, removed after it. */
+const tempDirs: string[] = [];
 
 class RecordingWriter implements ClusterWriter {
   statuses: string[] = [];
@@ -89,17 +91,20 @@ beforeEach(async () => {
   ).QueueUrl!;
   resultsQueueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'results' }))).QueueUrl!;
   dir = await mkdtemp(join(tmpdir(), 'albatross-wh-'));
+  tempDirs.push(dir);
   await cp('examples/shop', join(dir, 'manifests'), { recursive: true });
 });
 
 afterEach(async () => {
   await webhook?.close();
   webhook = undefined;
+  for (const d of tempDirs.splice(0)) await rm(d, { recursive: true, force: true });
 });
 
 async function start(writer: ClusterWriter = new RecordingWriter()) {
   const pem = await selfSignedCertificate('127.0.0.1', ['localhost']);
   const certDir = await mkdtemp(join(tmpdir(), 'albatross-tls-'));
+  tempDirs.push(certDir);
   await copyFile(pem.certFile, join(certDir, 'tls.crt'));
   await copyFile(pem.keyFile, join(certDir, 'tls.key'));
   process.env.AWS_ENDPOINT_URL = endpoint;
