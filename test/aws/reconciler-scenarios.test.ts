@@ -3,6 +3,7 @@
  * is a no-op (zero writes, counted by the call counter on the real clients).
  */
 import { CreateTagsCommand, DescribeSubnetsCommand } from '@aws-sdk/client-ec2';
+import { CreateTargetGroupCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { seedLocalWorld } from '../../cli/dev/seed';
 import { type AwsClients, createAwsClients, reconcileStack } from '../../lambda/reconciler/index';
@@ -175,6 +176,31 @@ describe('changes', () => {
     for (const tg of d.targetGroups) expect(forwards.some((f) => f.includes(`tg:${tg.name}`))).toBe(true);
   });
 
+  it('certificate discovery: an HTTPS listener without certificate-arn gets the issued ACM certificate matching its hosts', async () => {
+    // The seeded certificate covers *.example.com; the members' hosts are alpha/beta/gamma.example.com.
+    const shared = { [`${P}listen-ports`]: '[{"HTTPS":443}]' };
+    const s = snapshotFor(threeMemberGroup({ shared }));
+    expect(s.stack!.listeners[0]!.discoverCertificatesFor).toEqual([
+      'alpha.example.com',
+      'beta.example.com',
+      'gamma.example.com',
+    ]);
+    await converge(s);
+    const d = await dumpAws(c);
+    expect(d.listeners.map((l) => [l.port, l.protocol, l.certificates[0]])).toEqual([
+      [443, 'HTTPS', certificateArn],
+    ]);
+    // No certificate for a host: the reconcile fails naming the host, and changes nothing more.
+    const stray = threeMemberGroup({ shared });
+    stray.ingresses[0]!.spec!.rules![0]!.host = 'shop.elsewhere.org';
+    const r = await reconcileStack(snapshotFor(stray), c, opts);
+    expect(r.outcome).toBe('Failed');
+    if (r.outcome === 'Failed') {
+      expect(r.error.reason).toBe('NotFound');
+      expect(r.error.message).toContain('shop.elsewhere.org');
+    }
+  });
+
   it('certificates and ssl-redirect: HTTPS listener with SNI, HTTP listener redirects 301 and has no rules', async () => {
     const shared = {
       [`${P}listen-ports`]: '[{"HTTP":80},{"HTTPS":443}]',
@@ -223,6 +249,41 @@ describe('changes', () => {
     const fwd = (canary.actions as { forward: [string, number][] }[])[0]!.forward;
     expect(fwd.map(([, w]) => w).sort()).toEqual([10, 90]);
     expect(d.targetGroups).toHaveLength(4);
+  });
+});
+
+describe('forward to a target group managed elsewhere', () => {
+  it('references it by name, never modifies or deletes it', async () => {
+    const { Subnets = [] } = await c.ec2.send(new DescribeSubnetsCommand({}));
+    const blue = await c.elbv2.send(
+      new CreateTargetGroupCommand({
+        Name: 'blue-fleet',
+        Protocol: 'HTTP',
+        Port: 8080,
+        VpcId: Subnets[0]!.VpcId,
+      }),
+    );
+    const blueArn = blue.TargetGroups![0]!.TargetGroupArn!;
+    const objects = threeMemberGroup();
+    const ing = objects.ingresses[0]!;
+    ing.metadata!.annotations![`${P}actions.blue`] =
+      '{"type":"forward","forwardConfig":{"targetGroups":[{"targetGroupName":"blue-fleet"}]}}';
+    ing.spec!.rules![0]!.http!.paths = [
+      {
+        path: '/',
+        pathType: 'Prefix',
+        backend: { service: { name: 'blue', port: { name: 'use-annotation' } } },
+      },
+    ];
+    await converge(snapshotFor(objects));
+    const d = await dumpAws(c);
+    const rule = d.rules.find((r) => JSON.stringify(r.conditions).includes('alpha.example.com'))!;
+    expect(JSON.stringify(rule.actions)).toContain('tg:blue-fleet');
+    const external = () => dumpAws(c).then((x) => x.targetGroups.find((t) => t.name === 'blue-fleet'));
+    expect(await external()).toMatchObject({ tags: {}, targets: [] });
+    expect((await reconcileStack(deletionSnapshot('shop'), c, opts)).outcome).toBe('Succeeded');
+    expect(await external()).toMatchObject({ tags: {}, targets: [] });
+    expect(blueArn).toMatch(/targetgroup\/blue-fleet/);
   });
 });
 

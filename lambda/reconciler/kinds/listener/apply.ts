@@ -7,6 +7,7 @@ import {
   ModifyListenerCommand,
   RemoveListenerCertificatesCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { CertificateDiscovery, listenerCertificateArns } from '../../../../aws/certificates';
 import { extraCertificatesOf, listenersOf, TagCache } from '../../../../aws/discovery';
 import type { DesiredListener, WeightedTargetGroup } from '../../../../shared/model';
 import { type Ctx, known, pending, type Ref, refText } from '../../context';
@@ -38,13 +39,18 @@ export async function ensureListeners(ctx: Ctx, st: StackState, lbExisted: boole
         ? t.externalTargetGroupArn
         : (st.externalTargetGroups.get(t.externalTargetGroupName) ?? t.externalTargetGroupName);
 
+  let certificates: CertificateDiscovery | undefined;
+  const discovery = () => {
+    certificates ??= new CertificateDiscovery(ctx.clients.acm);
+    return certificates;
+  };
   const lbArn = st.lbRef.kind === 'known' ? st.lbRef.id : '';
   const existing = lbExisted && lbArn ? await listenersOf(ctx.clients, lbArn) : [];
   const refs = new Map<number, { ref: Ref; existed: boolean }>();
   let created = 0;
   for (const l of inPlay) {
     const current = existing.find((x) => x.Port === l.port);
-    const certificateArns = certificatesOf(l);
+    const certificateArns = await certificatesOf(l, discovery);
     const ref = await ensureListener(ctx, lbArn, l, current, arnOf, certificateArns);
     if (!current && ref.kind === 'known') created++;
     refs.set(l.port, { ref, existed: current !== undefined });
@@ -69,13 +75,15 @@ export async function ensureListeners(ctx: Ctx, st: StackState, lbExisted: boole
   }
 }
 
-function certificatesOf(l: DesiredListener): string[] {
-  if (l.protocol !== 'HTTPS' || l.certificateArns.length > 0 || !l.discoverCertificatesFor)
-    return l.certificateArns;
-  throw new ReconcileFailure(
-    'NotFound',
-    `certificate discovery for ${l.discoverCertificatesFor.join(', ')} is not available yet`,
-  );
+/**
+ * The listener's certificates: the named ones, then the ACM certificates discovered for its hosts
+ * (one ACM listing per reconcile that needs it, shared by the stack's listeners).
+ */
+async function certificatesOf(l: DesiredListener, discovery: () => CertificateDiscovery): Promise<string[]> {
+  if (l.protocol !== 'HTTPS' || !l.discoverCertificatesFor?.length) return l.certificateArns;
+  const r = await listenerCertificateArns(l, discovery());
+  if (!r.ok) throw new ReconcileFailure('NotFound', r.message, `HTTPS:${l.port}`);
+  return r.certificateArns;
 }
 
 async function ensureListener(
