@@ -10,6 +10,7 @@ import {
   type SourceRule,
   sourceRulesOf,
 } from '../../lambda/reconciler/kinds/backend-sg/diff';
+import { owns } from '../../lambda/reconciler/kinds/backend-sg/enis';
 import {
   chooseTargetSecurityGroup,
   needsOf,
@@ -288,5 +289,27 @@ describe('chooseTargetSecurityGroup', () => {
     );
     const two = choose('sg-a', 'sg-c');
     expect('conflict' in two && two.conflict).toMatch(/2 \(sg-a, sg-c\)/);
+  });
+});
+
+describe('which interface owns a pod IP', () => {
+  const eni = {
+    PrivateIpAddress: '10.0.0.5',
+    PrivateIpAddresses: [{ PrivateIpAddress: '10.0.0.5' }, { PrivateIpAddress: '10.0.0.9' }],
+    Ipv6Addresses: [{ Ipv6Address: '2600:1f18::10' }],
+    Ipv4Prefixes: [{ Ipv4Prefix: '10.0.4.16/28' }],
+  };
+  it('matches primary and secondary addresses and IPv6 addresses', () => {
+    expect(owns(eni, '10.0.0.5')).toBe(true);
+    expect(owns(eni, '10.0.0.9')).toBe(true);
+    expect(owns(eni, '2600:1f18::10')).toBe(true);
+    expect(owns(eni, '10.0.0.6')).toBe(false);
+  });
+  it('matches addresses out of a delegated /28 prefix, and only those', () => {
+    expect(owns(eni, '10.0.4.16')).toBe(true);
+    expect(owns(eni, '10.0.4.31')).toBe(true);
+    expect(owns(eni, '10.0.4.15')).toBe(false);
+    expect(owns(eni, '10.0.4.32')).toBe(false);
+    expect(owns(eni, '2600:1f18::11')).toBe(false);
   });
 });

@@ -83,7 +83,7 @@ function inIpv4Prefix(ip: string, cidr: string): boolean {
 }
 
 /** Every address `n` answers for: primary and secondary IPv4, IPv6, and delegated IPv4 prefixes. */
-function owns(n: NetworkInterface, ip: string): boolean {
+export function owns(n: NetworkInterface, ip: string): boolean {
   return (
     (n.PrivateIpAddresses ?? []).some((a) => a.PrivateIpAddress === ip) ||
     n.PrivateIpAddress === ip ||
