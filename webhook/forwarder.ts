@@ -55,6 +55,11 @@ export interface ForwarderOptions extends BuildOptions {
   debounceMs?: number;
   maxDelayMs?: number;
   maxQueue?: number;
+  /**
+   * Send nothing before the first `resync()`: it sends every stack anyway, and the start-up changes of the
+   * cluster state would otherwise race it and send each stack twice.
+   */
+  holdUntilResync?: boolean;
   /** A clock for seq numbers; seeded from the wall clock so a restarted sender keeps increasing. */
   now?: () => number;
 }
@@ -67,6 +72,7 @@ export class Forwarder {
   private maxTimer?: NodeJS.Timeout;
   private seq: number;
   private sending?: Promise<void>;
+  private resynced = false;
   readonly stats = { sent: 0, sendFailures: 0, overflow: 0, flushes: 0 };
 
   constructor(private readonly o: ForwarderOptions) {
@@ -91,7 +97,7 @@ export class Forwarder {
     clearTimeout(this.quietTimer);
     clearTimeout(this.maxTimer);
     this.maxTimer = undefined;
-    if (!this.o.isLeader()) return;
+    if (!this.o.isLeader() || (this.o.holdUntilResync && !this.resynced)) return;
     this.stats.flushes++;
     const ids = [...this.dirty];
     this.dirty.clear();
@@ -107,6 +113,7 @@ export class Forwarder {
   /** Every stack with `verify: true`, plus a deletion for each orphan (in AWS, no Ingress left). */
   async resync(stacksInAws: readonly string[] = []): Promise<void> {
     if (!this.o.isLeader()) return;
+    this.resynced = true;
     // Everything is sent now; pending marks would only send it twice.
     this.dirty.clear();
     const builds = buildStacks(this.o.state.snapshot(), this.o);

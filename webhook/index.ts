@@ -97,11 +97,17 @@ export async function startWebhook(c: WebhookConfig): Promise<Webhook> {
         namespace: c.leaseNamespace ?? process.env.POD_NAMESPACE ?? 'albatross-system',
         name: 'albatross-webhook',
         identity: process.env.POD_NAME ?? `${hostname()}-${process.pid}`,
-        onChange: (l) => log(l ? 'leader: this replica now forwards' : 'leader: this replica only admits'),
+        onChange: (l) => {
+          log(l ? 'leader: this replica now forwards' : 'leader: this replica only admits');
+          // A new leader knows nothing of what the last one sent: it starts with a full, verified pass.
+          if (l && started) void resync();
+        },
         onError: (err) => log(`leader election: ${(err as Error).message ?? err}`),
       })
     : undefined;
   const isLeader = () => (leader ? leader.isLeader() : true);
+  /** Set once start-up reached its own first resync; a leadership gained before that waits for it. */
+  let started = false;
   const writer = c.writer ?? (kc ? new KubeClusterWriter(kc) : new LogClusterWriter(log));
   const region = c.region ?? process.env.AWS_REGION ?? 'us-east-1';
   const sqs = new SQSClient({ region, maxAttempts: 5 });
@@ -117,6 +123,7 @@ export async function startWebhook(c: WebhookConfig): Promise<Webhook> {
       isLeader,
       metrics,
       health,
+      holdUntilResync: true,
       ...(c.debounceMs !== undefined ? { debounceMs: c.debounceMs } : {}),
       events: {
         modelFailed: (build, message) => {
@@ -169,7 +176,8 @@ export async function startWebhook(c: WebhookConfig): Promise<Webhook> {
   readinessGates?.start();
 
   // The first pass sends every stack once, verified.
-  const resync = async () => {
+  started = true;
+  async function resync(): Promise<void> {
     if (!forwarder || !isLeader()) return;
     let inAws: string[] = [];
     try {
@@ -180,7 +188,7 @@ export async function startWebhook(c: WebhookConfig): Promise<Webhook> {
       );
     }
     await forwarder.resync(inAws);
-  };
+  }
   if (forwarder) await resync();
   const resyncTimer =
     c.resyncSeconds === 0 ? undefined : setInterval(() => void resync(), (c.resyncSeconds ?? 600) * 1000);

@@ -213,7 +213,7 @@ describe('a failed stack recovers', () => {
     // Not every YAML shape allows the replace above: fail loudly rather than test nothing.
     expect(await readFile(file, 'utf8')).not.toBe(text);
     await until('the model Warning', () =>
-      lastEvent('shop', 'storefront')?.startsWith('Warning FailedDeployModel') ? true : undefined,
+      lastEvent('shop', 'storefront')?.startsWith('Warning FailedBuildModel') ? true : undefined,
     );
     expect(lastEvent('shop', 'storefront')).toContain('alb.ingress.kubernetes.io/scheme: public');
 
