@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { type SeededWorld, seedLocalWorld } from '../../cli/dev/seed';
@@ -102,6 +103,8 @@ function webIngress(apiPath: string, extra: Record<string, string> = {}): K8sObj
 }
 
 interface EventItem {
+  lastTimestamp?: string;
+  eventTime?: string;
   reason?: string;
   message?: string;
   note?: string;
@@ -120,6 +123,7 @@ describe.skipIf(!assetsAvailable())(
     let faults: FaultSwitch;
     let dir: string;
     let elbv2: ElasticLoadBalancingV2Client;
+    let sqs: SQSClient;
     const stackId = `${NS}/web`;
 
     /** Events about an object, from both the core and events.k8s.io APIs (whichever the results consumer writes). */
@@ -139,6 +143,7 @@ describe.skipIf(!assetsAvailable())(
       [kube, moto] = await Promise.all([startKube(), startMoto()]);
       world = await seedLocalWorld({ endpoint: moto.endpoint, region: TEST_REGION }, CLUSTER);
       elbv2 = new ElasticLoadBalancingV2Client(awsClientConfig(moto.endpoint));
+      sqs = new SQSClient(awsClientConfig(moto.endpoint));
 
       const manifests = renderManifests();
       const ns = manifests.filter((o) => o.kind === 'Namespace');
@@ -287,6 +292,65 @@ describe.skipIf(!assetsAvailable())(
         expect(ev.message ?? ev.note).toContain('AccessDenied');
       } finally {
         faults.clear();
+      }
+    });
+
+    it('recovers: after the cause is fixed, any edit re-sends the stack that gave up, and the latest Event is Normal', async () => {
+      faults.fail('CreateRule', {
+        name: 'AccessDenied',
+        message: 'User is not authorized to perform: CreateRule',
+      });
+      faults.fail('ModifyRule', {
+        name: 'AccessDenied',
+        message: 'User is not authorized to perform: ModifyRule',
+      });
+      const broken = webIngress('/recovers');
+      try {
+        const res = await kube.kubectl(['apply', '-f', '-'], { input: toYaml([broken]) });
+        expect(res.code, res.stderr).toBe(0);
+        // Every delivery fails until SQS parks the snapshot in the DLQ: nothing retries it any more.
+        await eventually(
+          'the snapshot to give up into the DLQ',
+          async () => {
+            const { Attributes } = await sqs.send(
+              new GetQueueAttributesCommand({
+                QueueUrl: world.dlqUrl,
+                AttributeNames: ['ApproximateNumberOfMessages'],
+              }),
+            );
+            return Number(Attributes?.ApproximateNumberOfMessages) > 0 ? true : undefined;
+          },
+          90_000,
+        );
+      } finally {
+        faults.clear();
+      }
+      const latest = async () =>
+        (await events('web'))
+          .sort((a, b) =>
+            String(a.lastTimestamp ?? a.eventTime).localeCompare(String(b.lastTimestamp ?? b.eventTime)),
+          )
+          .at(-1);
+      expect((await latest())?.reason).toBe('FailedDeployModel');
+
+      // IAM is fixed; someone adds a label (the desired stack, and so its digest, stay the same).
+      const touched: K8sObject = { ...broken, metadata: { ...broken.metadata, labels: { team: 'shop' } } };
+      const res = await kube.kubectl(['apply', '-f', '-'], { input: toYaml([touched]) });
+      expect(res.code, res.stderr).toBe(0);
+      const ev = await eventually('a Normal Event after the Warning', async () => {
+        const e = await latest();
+        return e?.reason === 'SuccessfullyReconciled' ? e : undefined;
+      });
+      expect(ev.type).toBe('Normal');
+      expect(ev.message ?? ev.note).toBe(
+        `Successfully reconciled stack ${stackId} (recovered from the earlier failure)`,
+      );
+      const stack = await viewStack(elbv2, CLUSTER, stackId);
+      expect(JSON.stringify(pathsByPriority(stack!.listeners[0]!.rules))).toContain('/recovers');
+      // The README's failure-and-recovery sample is this output (ALBATROSS_SHOW_EVENTS=1 prints it).
+      if (process.env.ALBATROSS_SHOW_EVENTS) {
+        const d = await kube.kubectl(['describe', 'ingress', '-n', NS, 'web']);
+        process.stderr.write(`${d.stdout}\n`);
       }
     });
 
