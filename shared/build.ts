@@ -99,7 +99,17 @@ function collectGroups(
     if (only !== undefined && !probableStackIds(ing, classes).has(only)) continue;
     let activeId: string | undefined;
     if (isManagedIngress(ing, classes.ingressClasses) && !isDeleting(ing)) {
-      const { parsed, classParams } = ingressConfig(ing, classes);
+      const { parsed, classParams, unresolvedClass } = ingressConfig(ing, classes);
+      const held = groupsFromFinalizers(ing);
+      if (unresolvedClass && held.length > 0) {
+        // Its class params (which may name its group) cannot be read, so whether it left the groups it
+        // holds is unknown: it stays in them, where its problem fails the build and nothing is sent,
+        // rather than counting as gone (its rules, or the whole ALB, deleted). The LBC errors likewise.
+        for (const g of held)
+          if (only === undefined || stackIdOf(g) === only)
+            entry(g).active.push({ ingress: ing, ref: refOf(ing), parsed, group: g });
+        continue;
+      }
       const group = groupOf(ing, parsed.value);
       activeId = stackIdOf(group);
       if (only === undefined || activeId === only)

@@ -32,6 +32,11 @@ export interface IngressConfig {
   parsed: Parsed<IngressSettings>;
   /** The class's IngressClassParams, when its IngressClass references a valid one. */
   classParams?: ClassParams;
+  /**
+   * Set when the class references params that cannot be read (wrong kind, missing, namespace not
+   * selected): the Ingress's group is then unknown, since the params may name it.
+   */
+  unresolvedClass?: FieldProblem;
 }
 
 /** The annotation each class setting stands for, for "overridden" warnings and dropped problems. */
@@ -167,6 +172,7 @@ export function ingressConfig(ing: V1Ingress, objects: ClassObjects): IngressCon
         ],
         warnings: [...own.warnings, ...checked.warnings],
       },
+      ...(lookup.kind === 'invalid' ? { unresolvedClass: lookup.problem } : {}),
     };
   }
   const { params } = lookup;

@@ -149,7 +149,118 @@ function classify(
   };
 }
 
+// ---- Test_defaultGroupLoader_checkGroupMembershipType: is ing-ns/ing-name an active, inactive or no
+// member of awesome-group (members / inactiveMembers of that stack).
+const membershipSource = `${file}: Test_defaultGroupLoader_checkGroupMembershipType`;
+function membership(
+  name: string,
+  o: {
+    className?: string;
+    paramsGroup?: string | null;
+    groupAnnotation?: string;
+    finalizer?: boolean;
+    deleting?: boolean;
+  },
+  want: 'active' | 'inactive' | 'none',
+): ConformanceCase {
+  const ing = member('ing-name', {
+    ...(o.className ? { className: o.className } : { legacyClass: true }),
+    ...(o.groupAnnotation ? { group: o.groupAnnotation } : {}),
+    ...(o.finalizer ? { finalizers: ['group.ingress.k8s.aws/awesome-group'] } : {}),
+    ...(o.deleting ? { deleting: true } : {}),
+  });
+  const params =
+    o.paramsGroup === undefined
+      ? []
+      : [classParams('ing-class-params', o.paramsGroup === null ? {} : { group: { name: o.paramsGroup } })];
+  return {
+    name,
+    source: membershipSource,
+    stackId: 'awesome-group',
+    objects: cluster({
+      ingressClasses: [ingressClass('ing-class', 'ing-class-params')],
+      ingressClassParams: params,
+      ingresses: [ing],
+    }),
+    lbc: {
+      kind: 'group',
+      members: want === 'active' ? ['ing-ns/ing-name'] : [],
+      inactiveMembers: want === 'inactive' ? ['ing-ns/ing-name'] : [],
+    },
+  };
+}
+
 export const GROUP_CASES: ConformanceCase[] = [
+  membership(
+    'ingress is active member of explicit group - groupID match with groupName from IngressClassParams',
+    { className: 'ing-class', paramsGroup: 'awesome-group' },
+    'active',
+  ),
+  membership(
+    "ingress isn't member of explicit group - groupID mismatch with groupName from IngressClassParams",
+    { className: 'ing-class', paramsGroup: 'another-group' },
+    'none',
+  ),
+  membership(
+    'ingress is inactive member of explicit group - groupID mismatch with groupName from IngressClassParams',
+    { className: 'ing-class', paramsGroup: 'another-group', finalizer: true },
+    'inactive',
+  ),
+  membership(
+    "ingress don't hold explicit group's Finalizer - failed to Load IngressClassParams",
+    { className: 'ing-class' },
+    'none',
+  ),
+  {
+    ...membership(
+      "ingress holds explicit group's Finalizer - failed to Load IngressClassParams",
+      { className: 'ing-class', finalizer: true },
+      'none',
+    ),
+    // LBC cannot tell whether the Ingress is still in the group and fails its reconcile: nothing changes.
+    lbc: {
+      kind: 'error',
+      lbc: 'Ingress has invalid IngressClass configuration: invalid ingress class: ingressclassparamses.elbv2.k8s.aws "ing-class-params" not found',
+      problems: [
+        /ing-ns\/ing-name: spec\.ingressClassName: ing-class: expected IngressClassParams ing-class-params, which IngressClass ing-class references, to exist/,
+      ],
+    },
+  },
+  membership(
+    "ingress don't hold explicit group's Finalizer - failed to Load IngressGroup",
+    { className: 'ing-class', paramsGroup: null },
+    'none',
+  ),
+  membership(
+    "ingress holds explicit group's Finalizer - failed to Load IngressGroup",
+    { className: 'ing-class', paramsGroup: null, finalizer: true },
+    'inactive',
+  ),
+  membership(
+    'ingress is active member of explicit group - groupID match with groupName from annotation',
+    { groupAnnotation: 'awesome-group' },
+    'active',
+  ),
+  membership(
+    "ingress isn't member of explicit group - groupID mismatch with groupName from annotation",
+    { groupAnnotation: 'another-group' },
+    'none',
+  ),
+  membership(
+    'ingress is inactive member of explicit group - groupID mismatch with groupName from annotation',
+    { groupAnnotation: 'another-group', finalizer: true },
+    'inactive',
+  ),
+  membership(
+    "ingress isn't member of a explicit group - ingress-been-deleted",
+    { groupAnnotation: 'awesome-group', deleting: true },
+    'none',
+  ),
+  membership(
+    'ingress is inactive member of a explicit group - ingress-been-deleted',
+    { groupAnnotation: 'awesome-group', finalizer: true, deleting: true },
+    'inactive',
+  ),
   classify('class specified via annotation - matches', { legacyClass: 'alb' }, true),
   classify('class specified via annotation - mismatches', { legacyClass: 'nginx' }, false),
   classify(
