@@ -289,7 +289,7 @@ function ipTargets(
     if (port === undefined) continue;
     for (const ep of slice.endpoints ?? []) {
       // Ready endpoints, and not-ready ones whose pod waits only for its target-health readiness gate.
-      if (!endpointIsTarget(ep, namespace, index.pod)) continue;
+      if (!endpointIsTarget(ep, namespace, (ns, name) => index.pod(ns, name))) continue;
       for (const address of ep.addresses ?? []) {
         const k = `${address}:${port}`;
         if (seen.has(k)) continue;
