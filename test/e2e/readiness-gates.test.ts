@@ -265,5 +265,43 @@ describe.skipIf(!assetsAvailable())(
         async () => condition(await getPod(GATED, 'web-2'))?.status === 'True',
       );
     });
+
+    it('removing the namespace label stops injection but still serves the pods that wait', async () => {
+      health.set('172.31.5.12', {
+        State: 'unhealthy',
+        Reason: 'Target.Timeout',
+        Description: 'Request timed out',
+      });
+      const pod = await createPod(GATED, 'web-3');
+      expect(pod.spec.readinessGates).toEqual([{ conditionType: gate }]);
+      await addEndpoint(pod, '172.31.5.12');
+      await containersReady('web-3', '172.31.5.12');
+      await eventually(
+        'web-3 held back',
+        async () => condition(await getPod(GATED, 'web-3'))?.reason === 'Target.Timeout',
+      );
+
+      const unlabel = await h.kube.kubectl(['label', 'namespace', GATED, `${INJECT}-`]);
+      expect(unlabel.code, unlabel.stderr).toBe(0);
+      const plain = await eventually(
+        'a new pod created without a gate',
+        async () => {
+          const p = await createPod(GATED, 'web-4');
+          if (!p.spec.readinessGates?.length) return p;
+          await h.kube.kubectl(['delete', 'pod', '-n', GATED, 'web-4', '--wait=false']);
+          return undefined;
+        },
+        30_000,
+        500,
+      );
+      expect(plain.spec.readinessGates).toBeUndefined();
+
+      // web-3 still waits on its gate: it is still watched, and its condition still follows the ALB.
+      health.clear('172.31.5.12');
+      await eventually(
+        'web-3 True once healthy',
+        async () => condition(await getPod(GATED, 'web-3'))?.status === 'True',
+      );
+    });
   },
 );
