@@ -1,8 +1,9 @@
 /** Pod readiness gates, the pure parts: injection, which not-ready pods are targets, health → condition. */
 import type { V1EndpointSlice, V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { buildStacks } from '../../shared/build';
+import { buildStack, buildStacks } from '../../shared/build';
 import type { ClusterObjects } from '../../shared/cluster';
+import { LiveClusterIndex } from '../../shared/live-cluster-index';
 import {
   awaitedTargetGroups,
   conditionFor,
@@ -258,6 +259,19 @@ describe('gated pods as targets', () => {
       { id: '10.0.0.10', port: 8080 },
       { id: '10.0.0.20', port: 8080 },
     ]);
+
+    // The webhook's live index answers the same, and follows a pod's own status change.
+    const index = LiveClusterIndex.of(o);
+    const liveTargets = () => {
+      const r = buildStack('shop', index, opts)!.result;
+      if (!r.ok || !r.stack) throw new Error('model failed');
+      return r.stack.targetGroups.find((t) => t.targetType === 'ip')!.targets.map((t) => t.id);
+    };
+    expect(liveTargets()).toEqual(['10.0.0.10', '10.0.0.20']);
+    index.set('Pod', pod({ name: 'starting', gates: [gate], conditions: ready }));
+    expect(liveTargets()).toEqual(['10.0.0.10', '10.0.0.20', '10.0.0.21']);
+    index.delete('Pod', pod({ name: 'gated' }));
+    expect(liveTargets()).toEqual(['10.0.0.10', '10.0.0.21']);
   });
 
   it('a gated pod becoming a target dirties the stacks of the Services whose slices name it', () => {
