@@ -129,20 +129,36 @@ async function converge(ctx: Ctx, st: StackState): Promise<void> {
 
 const stackTags = (ctx: Ctx): Tags => ({ [CLUSTER_TAG]: ctx.cluster, [STACK_TAG]: ctx.stackId });
 
-/** The digest and the parts in one AddTags: the mark that everything before it is done. */
+/**
+ * The digest and the parts in one AddTags: the mark that everything before it is done. Planned too, so
+ * a plan of an adopted stack shows the one write its reconcile will make.
+ */
 async function writeDigest(ctx: Ctx, st: StackState, parts: string | undefined): Promise<void> {
-  const arn = st.lb?.LoadBalancerArn;
-  if (!arn || ctx.dryRun) return;
-  const have = st.current?.lb.LoadBalancerArn === arn ? st.current.tags : {};
+  if (st.lbRef.kind !== 'known' && !ctx.dryRun) return;
+  const arn = st.lbRef.kind === 'known' ? st.lbRef.id : '';
+  const have = st.current && st.current.lb.LoadBalancerArn === arn ? st.current.tags : {};
   const want: Tags = { [DIGEST_TAG]: ctx.snapshot.digest, ...(parts ? { [PARTS_TAG]: parts } : {}) };
   const set = Object.entries(want).filter(([k, v]) => have[k] !== v);
+  const name = st.desired.loadBalancer.name;
   if (set.length) {
-    await ctx.clients.elbv2.send(
-      new AddTagsCommand({ ResourceArns: [arn], Tags: set.map(([Key, Value]) => ({ Key, Value })) }),
+    await ctx.write(
+      {
+        action: 'update',
+        kind: 'Tags',
+        resource: name,
+        detail: `LoadBalancer tags ${set.map(([k]) => k).join(', ')}`,
+      },
+      () =>
+        ctx.clients.elbv2.send(
+          new AddTagsCommand({ ResourceArns: [arn], Tags: set.map(([Key, Value]) => ({ Key, Value })) }),
+        ),
     );
   }
   if (!parts && have[PARTS_TAG] !== undefined) {
-    await ctx.clients.elbv2.send(new RemoveTagsCommand({ ResourceArns: [arn], TagKeys: [PARTS_TAG] }));
+    await ctx.write(
+      { action: 'update', kind: 'Tags', resource: name, detail: `LoadBalancer untag ${PARTS_TAG}` },
+      () => ctx.clients.elbv2.send(new RemoveTagsCommand({ ResourceArns: [arn], TagKeys: [PARTS_TAG] })),
+    );
   }
 }
 

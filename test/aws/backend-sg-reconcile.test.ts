@@ -165,14 +165,22 @@ describe('through reconcileStack', () => {
       subnetIds: subnetIds.slice(0, 3),
       targetSecurityGroupIds: [nodeSg],
     });
-    // A plan shows nothing to change (the digest tag is not a change a person reviews).
+    // A plan shows no change but the tags that record what was applied.
+    const digestOnly = [
+      {
+        action: 'update',
+        kind: 'Tags',
+        resource: snapshot.stack!.loadBalancer.name,
+        detail: 'LoadBalancer tags albatross.dev/digest, albatross.dev/parts',
+      },
+    ];
     const plan = await planStack(snapshot, c, opts);
     if (plan.outcome === 'Failed') throw new Error(JSON.stringify(plan.error));
-    expect(plan.changes).toEqual([]);
+    expect(plan.changes).toEqual(digestOnly);
     const rangeRule = await rulesFrom(nodeSg, lbc.backendSecurityGroupId!);
     const r = await reconcileStack(snapshot, c, opts);
     if (r.outcome === 'Failed') throw new Error(JSON.stringify(r.error));
-    expect(r.changes).toEqual([]);
+    expect(r.changes).toEqual(digestOnly);
     expect(r.apiCalls.write).toBe(1);
     // The LBC's backend SG stays on the ALB, and its range rule is taken as it is.
     expect(await lbSecurityGroups()).toContain(lbc.backendSecurityGroupId);
