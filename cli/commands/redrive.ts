@@ -60,6 +60,8 @@ export interface RedriveEntry {
   lastError?: string;
   /** When that last attempt failed. */
   failedAt?: string;
+  /** Deliveries from the snapshot queue before it gave up (the DLQ copy's own receive count starts again). */
+  attempts?: number;
   snapshot: SnapshotSummary;
   action: 'listed' | 'moved' | 'failed';
   error?: string;
@@ -106,6 +108,8 @@ function describe(message: Message): Omit<RedriveEntry, 'action'> {
   const attrs = message.MessageAttributes ?? {};
   const lastError = attrs[DEAD_LETTER_ATTRIBUTES.lastError]?.StringValue;
   const failedAt = attrs[DEAD_LETTER_ATTRIBUTES.failedAt]?.StringValue;
+  const attemptsAttr = attrs[DEAD_LETTER_ATTRIBUTES.receiveCount]?.StringValue;
+  const attempts = attemptsAttr === undefined ? undefined : Number(attemptsAttr);
   const time = (ms: string | undefined) => (ms ? new Date(Number(ms)).toISOString() : undefined);
   return {
     messageId: message.MessageId ?? '?',
@@ -117,6 +121,7 @@ function describe(message: Message): Omit<RedriveEntry, 'action'> {
       sys.DeadLetterQueueSourceArn ?? attrs[DEAD_LETTER_ATTRIBUTES.sourceQueue]?.StringValue ?? undefined,
     ...(lastError ? { lastError } : {}),
     ...(failedAt ? { failedAt } : {}),
+    ...(attempts !== undefined && Number.isFinite(attempts) ? { attempts } : {}),
     snapshot: summarize(message.Body),
   };
 }
@@ -316,6 +321,7 @@ export function formatEntry(e: RedriveEntry): string {
       : `undecodable body (${s.problem})`;
   const facts = [
     e.groupId ? `group ${e.groupId}` : undefined,
+    e.attempts !== undefined ? `gave up after ${e.attempts} attempts` : undefined,
     e.receiveCount !== undefined ? `received ${e.receiveCount}×` : undefined,
     e.sentAt ? `sent ${e.sentAt}` : undefined,
   ].filter(Boolean);

@@ -198,6 +198,7 @@ describe('the last error of a parked snapshot (moto)', () => {
     expect(web).toMatch(
       /last error: AccessDenied: User is not authorized to perform: elasticloadbalancing:CreateLoadBalancer \(AWS AccessDenied\)(.*)? \(at \d{4}-\d\d-\d\dT/,
     );
+    expect(web).toContain('gave up after 2 attempts');
     expect(api).toContain('last error: none recorded (SQS moved it');
 
     const json = JSON.parse((await albatross(['--dlq-url', dlqUrl, '--dry-run', '--json'])).stdout) as {
