@@ -19,7 +19,7 @@ import {
   namespaceOf,
   stackIdOf,
 } from './groups';
-import { isManagedIngress } from './ingress-class';
+import { isManagedIngress, unresolvedClassProblem } from './ingress-class';
 import type { ClassParams } from './ingress-class-params';
 import { ingressConfig } from './ingress-config';
 import type { MemberRef } from './messages';
@@ -98,16 +98,28 @@ function collectGroups(
   for (const ing of ingresses) {
     if (only !== undefined && !probableStackIds(ing, classes).has(only)) continue;
     let activeId: string | undefined;
-    if (isManagedIngress(ing, classes.ingressClasses) && !isDeleting(ing)) {
+    const held = groupsFromFinalizers(ing);
+    // Its class (or the class params that may name its group) cannot be read, so whether it left the
+    // groups it holds is unknown: it stays in them, where its problem fails the build and nothing is
+    // sent, rather than counting as gone (its rules, or the whole ALB, deleted). The LBC errors likewise.
+    const stayInHeldGroups = (parsed: Parsed<IngressSettings>) => {
+      for (const g of held)
+        if (only === undefined || stackIdOf(g) === only)
+          entry(g).active.push({ ingress: ing, ref: refOf(ing), parsed, group: g });
+    };
+    const deleting = isDeleting(ing);
+    if (!deleting && held.length > 0 && !isManagedIngress(ing, classes.ingressClasses)) {
+      const missing = unresolvedClassProblem(ing, classes.ingressClasses);
+      if (missing) {
+        const { parsed } = ingressConfig(ing, classes);
+        stayInHeldGroups({ ...parsed, problems: [missing, ...parsed.problems] });
+        continue;
+      }
+    }
+    if (isManagedIngress(ing, classes.ingressClasses) && !deleting) {
       const { parsed, classParams, unresolvedClass } = ingressConfig(ing, classes);
-      const held = groupsFromFinalizers(ing);
       if (unresolvedClass && held.length > 0) {
-        // Its class params (which may name its group) cannot be read, so whether it left the groups it
-        // holds is unknown: it stays in them, where its problem fails the build and nothing is sent,
-        // rather than counting as gone (its rules, or the whole ALB, deleted). The LBC errors likewise.
-        for (const g of held)
-          if (only === undefined || stackIdOf(g) === only)
-            entry(g).active.push({ ingress: ing, ref: refOf(ing), parsed, group: g });
+        stayInHeldGroups(parsed);
         continue;
       }
       const group = groupOf(ing, parsed.value);
@@ -121,7 +133,7 @@ function collectGroups(
           group,
         });
     }
-    for (const g of groupsFromFinalizers(ing)) {
+    for (const g of held) {
       const id = stackIdOf(g);
       if (id !== activeId && (only === undefined || id === only)) entry(g).inactive.push(ing);
     }

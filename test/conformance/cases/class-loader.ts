@@ -117,7 +117,7 @@ export const CLASS_LOADER_CASES: ConformanceCase[] = [
     },
     status: 'deviation',
     deviation:
-      'an Ingress naming an IngressClass that does not exist is not ours (admitted untouched, SPEC §1); LBC reports an error and retries',
+      'an Ingress naming an IngressClass that does not exist is not managed while it holds no group’s finalizer (admitted untouched, SPEC §1); LBC reports an error. One that holds a finalizer keeps its group, which fails to build, as in LBC',
     albatross: managed('awesome-ns', false),
   },
   {
