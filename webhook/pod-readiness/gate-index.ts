@@ -48,9 +48,11 @@ export class GateIndex {
         .filter((i) => namespaceOf(i) === namespace)
         .flatMap((i) => stacksOfIngress(i, objects)),
     );
+    // Through the live index when the source keeps one: each build then reads its own stack only.
+    const source = this.state.view?.() ?? objects;
     const builds: StackBuild[] = [];
     for (const id of ids) {
-      const b = buildStack(id, objects, this.opts);
+      const b = buildStack(id, source, this.opts);
       if (b) builds.push(b);
     }
     return {
