@@ -190,7 +190,133 @@ function membership(
   };
 }
 
+// ---- Test_defaultGroupLoader_loadGroupID and loadGroupIDIfAnyHelper: the group an Ingress belongs to.
+const groupIdSource = `${file}: Test_defaultGroupLoader_loadGroupID`;
+const groupIdIfAnySource = `${file}: Test_defaultGroupLoader_loadGroupIDIfAnyHelper`;
+const INVALID_GROUP =
+  "invalid ingress group: groupName must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character";
+function groupOfIngress(
+  name: string,
+  source: string,
+  o: { annotation?: string; paramsGroup?: string; legacyClass?: string; deleting?: boolean },
+  want:
+    | { stackId: string; member: boolean; inactive?: boolean }
+    | { stackId: string; problem: RegExp; lbc: string },
+): ConformanceCase {
+  const ing = ingress(
+    'ing-ns',
+    'ing-name',
+    o.annotation ? { annotations: { 'group.name': o.annotation } } : {},
+  );
+  if (o.legacyClass) {
+    ing.metadata!.annotations = {
+      ...ing.metadata!.annotations,
+      'kubernetes.io/ingress.class': o.legacyClass,
+    };
+    delete ing.spec!.ingressClassName;
+  } else ing.spec!.ingressClassName = 'ing-class';
+  if (o.deleting) {
+    ing.metadata!.deletionTimestamp = new Date('2026-01-01T00:00:00Z');
+    ing.metadata!.finalizers = ['ingress.k8s.aws/resources'];
+  }
+  const withParams = o.paramsGroup !== undefined;
+  return {
+    name,
+    source,
+    stackId: want.stackId,
+    objects: cluster({
+      ingressClasses: [ingressClass('ing-class', withParams ? 'ing-class-params' : undefined)],
+      ingressClassParams: withParams
+        ? [classParams('ing-class-params', { group: { name: o.paramsGroup } })]
+        : [],
+      ingresses: [ing],
+    }),
+    lbc:
+      'problem' in want
+        ? { kind: 'error', lbc: want.lbc, problems: [want.problem] }
+        : {
+            kind: 'group',
+            members: want.member ? ['ing-ns/ing-name'] : [],
+            inactiveMembers: want.inactive ? ['ing-ns/ing-name'] : [],
+          },
+  };
+}
+const invalidName = /group\.name: awesome-group\$: expected at most 63 characters of a-z, 0-9, - and \./;
+
 export const GROUP_CASES: ConformanceCase[] = [
+  groupOfIngress(
+    'groupName specified via Ingress annotation',
+    groupIdSource,
+    { annotation: 'awesome-group' },
+    { stackId: 'awesome-group', member: true },
+  ),
+  groupOfIngress(
+    'groupName specified via Ingress annotation - but invalid',
+    groupIdSource,
+    { annotation: 'awesome-group$' },
+    { stackId: 'ing-ns/ing-name', problem: invalidName, lbc: INVALID_GROUP },
+  ),
+  groupOfIngress(
+    'groupName specified via IngressClassParams',
+    groupIdSource,
+    { paramsGroup: 'awesome-group' },
+    { stackId: 'awesome-group', member: true },
+  ),
+  groupOfIngress(
+    'groupName specified via IngressClassParams - but invalid',
+    groupIdSource,
+    { paramsGroup: 'awesome-group$' },
+    {
+      stackId: 'ing-ns/ing-name',
+      problem: /IngressClassParams ing-class-params spec\.group\.name: awesome-group\$: expected/,
+      lbc: INVALID_GROUP,
+    },
+  ),
+  groupOfIngress(
+    'groupName specified via both Ingress annotation & IngressClassParams',
+    groupIdSource,
+    { annotation: 'awesome-group-via-anno', paramsGroup: 'awesome-group-via-params' },
+    { stackId: 'awesome-group-via-params', member: true },
+  ),
+  groupOfIngress('groupName not specified', groupIdSource, {}, { stackId: 'ing-ns/ing-name', member: true }),
+
+  groupOfIngress(
+    "ingress no longer belong to any IngressGroup when it's been deleted",
+    groupIdIfAnySource,
+    // A deleting Ingress exists only while it has a finalizer: it is leaving its group (inactive).
+    { legacyClass: 'alb', deleting: true },
+    { stackId: 'ing-ns/ing-name', member: false, inactive: true },
+  ),
+  groupOfIngress(
+    'ingress specified groupID via IngressClassParams',
+    groupIdIfAnySource,
+    { paramsGroup: 'awesome-group' },
+    { stackId: 'awesome-group', member: true },
+  ),
+  groupOfIngress(
+    'ingress specified groupID via annotation',
+    groupIdIfAnySource,
+    { legacyClass: 'alb', annotation: 'awesome-group' },
+    { stackId: 'awesome-group', member: true },
+  ),
+  groupOfIngress(
+    'ingress defaults to have implicit groupID',
+    groupIdIfAnySource,
+    { legacyClass: 'alb' },
+    { stackId: 'ing-ns/ing-name', member: true },
+  ),
+  groupOfIngress(
+    "ingress isn't matched by controller's class",
+    groupIdIfAnySource,
+    { legacyClass: 'nginx' },
+    { stackId: 'ing-ns/ing-name', member: false },
+  ),
+  groupOfIngress(
+    "ingress's groupID is invalid",
+    groupIdIfAnySource,
+    { legacyClass: 'alb', annotation: 'awesome-group$' },
+    { stackId: 'ing-ns/ing-name', problem: invalidName, lbc: INVALID_GROUP },
+  ),
   membership(
     'ingress is active member of explicit group - groupID match with groupName from IngressClassParams',
     { className: 'ing-class', paramsGroup: 'awesome-group' },
