@@ -17,6 +17,7 @@ import { ManifestsClusterState, type ManifestsStateOptions } from './manifests-s
 import { WebhookMetrics } from './metrics';
 import { GateIndex } from './pod-readiness/gate-index';
 import { TargetHealthReporter } from './pod-readiness/health-reporter';
+import { readinessGateMetrics } from './pod-readiness/metrics';
 import { KubePodConditionWriter, LogPodConditionWriter } from './pod-readiness/pod-status';
 import { ResultsConsumer } from './results';
 import { type RunningWebhook, startWebhookServer } from './server';
@@ -153,6 +154,7 @@ export async function startWebhook(c: WebhookConfig): Promise<Webhook> {
         writer: kc ? new KubePodConditionWriter(kc) : new LogPodConditionWriter(log),
         isLeader,
         ...(c.readinessIntervalMs !== undefined ? { intervalMs: c.readinessIntervalMs } : {}),
+        metrics: readinessGateMetrics(metrics.registry),
         log,
       })
     : undefined;

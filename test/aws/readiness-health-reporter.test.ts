@@ -48,7 +48,13 @@ function gatedPod(name: string, ip: string, tg: string, containersReady = true):
     spec: { containers: [], readinessGates: [{ conditionType: conditionTypeFor(tg) }] },
     status: {
       podIP: ip,
-      conditions: [{ type: 'ContainersReady', status: containersReady ? 'True' : 'False' }],
+      conditions: [
+        {
+          type: 'ContainersReady',
+          status: containersReady ? 'True' : 'False',
+          lastTransitionTime: new Date(Date.now() - 5000),
+        },
+      ],
     },
   };
 }
@@ -131,10 +137,16 @@ describe('target-health reporter', () => {
     writer = new EchoWriter(state);
     elbv2 = new ElasticLoadBalancingV2Client({ ...awsClientConfig(endpoint), maxAttempts: 1 });
     calls = counted(elbv2);
+    observed = { waiting: [], opened: [] };
   });
 
+  let observed: { waiting: number[]; opened: number[] };
   const reporter = (intervalMs = 50, maxBackoffMs = 30_000) =>
     new TargetHealthReporter({
+      metrics: {
+        waitingPods: (n) => observed.waiting.push(n),
+        gateOpened: (s) => observed.opened.push(s),
+      },
       state,
       gates: new GateIndex(state, { clusterName: CLUSTER }),
       elbv2,
@@ -184,6 +196,11 @@ describe('target-health reporter', () => {
     // No write without a change: three distinct conditions, three writes.
     expect(writer.writes.map((w) => w.want.message.split(' ')[0])).toEqual(['Target', 'Target', 'Target']);
     expect(writer.writes).toHaveLength(3);
+    // One pod waited; its gate opened about 5 s after its containers were ready (the fixture's clock).
+    expect(Math.max(...observed.waiting)).toBe(1);
+    expect(observed.opened).toHaveLength(1);
+    expect(observed.opened[0]).toBeGreaterThanOrEqual(5);
+    expect(observed.opened[0]).toBeLessThan(30);
     // An Event per change of status or reason (not of message): registering, then healthy.
     expect(writer.events.map((e) => e.type)).toEqual(['Normal', 'Normal']);
     // Once its ARN is known the target group is not looked up again: only its health is read.

@@ -28,6 +28,7 @@ import {
 } from '../../shared/readiness-gates';
 import type { ClusterState } from '../cluster-state';
 import type { GateIndex } from './gate-index';
+import type { ReadinessGateMetrics } from './metrics';
 import type { PodConditionWriter } from './pod-status';
 
 export interface TargetHealthReporterOptions {
@@ -38,6 +39,7 @@ export interface TargetHealthReporterOptions {
   isLeader: () => boolean;
   intervalMs?: number;
   maxBackoffMs?: number;
+  metrics?: ReadinessGateMetrics;
   log?: (line: string) => void;
 }
 
@@ -110,6 +112,7 @@ export class TargetHealthReporter {
       return;
     }
     const { waiting, released } = this.collect();
+    this.o.metrics?.waitingPods(new Set([...waiting.values()].flat()).size);
     for (const [pod, tg] of released) await this.write(pod, tg, RELEASED);
     if (waiting.size === 0) return;
     this.stats.rounds++;
@@ -209,6 +212,10 @@ export class TargetHealthReporter {
     try {
       await this.o.writer.setCondition(ref, type, want, before);
       this.stats.writes++;
+      if (want.status === 'True' && before?.status !== 'True' && want !== RELEASED) {
+        const since = podCondition(pod, 'ContainersReady')?.lastTransitionTime;
+        if (since) this.o.metrics?.gateOpened((Date.now() - new Date(since).getTime()) / 1000);
+      }
       // `kubectl describe pod` lists conditions without their reason; an Event shows it, once per change.
       if (before?.status !== want.status || before?.reason !== want.reason)
         await this.o.writer
