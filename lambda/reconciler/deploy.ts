@@ -162,7 +162,11 @@ async function writeDigest(ctx: Ctx, st: StackState, parts: string | undefined):
   }
 }
 
-/** Everything the stack has, found by tag — so a deletion cut short is finished, never stranded. */
+/**
+ * Everything the stack has, found by tag — so a deletion cut short is finished, never stranded. The
+ * cluster-wide part (the backend SG's rules on the targets' groups, the backend SG) goes while the stack
+ * still has tagged resources: after the last of them, nothing would lead a retry or `--prune` back to it.
+ */
 async function deleteStack(ctx: Ctx): Promise<void> {
   const tagged = await taggedResources(ctx.clients, stackTags(ctx));
   for (const r of tagged) {
@@ -173,10 +177,10 @@ async function deleteStack(ctx: Ctx): Promise<void> {
       'stack deleted',
     );
   }
+  await releaseForDeletedStack(ctx);
   const st: StackState = { ...initialState(emptyStack, { kind: 'all' }, undefined), tagged };
   await deleteStaleTargetGroups(ctx, st);
   await deleteStaleSecurityGroups(ctx, st, new Set());
-  await releaseForDeletedStack(ctx);
 }
 
 /** A stack with nothing in it: what a deletion converges to. */
