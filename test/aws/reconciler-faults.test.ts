@@ -4,18 +4,23 @@
  * our tags are never touched.
  */
 
-import { DescribeSubnetsCommand } from '@aws-sdk/client-ec2';
+import { DescribeSecurityGroupsCommand, DescribeSubnetsCommand } from '@aws-sdk/client-ec2';
 import {
   CreateLoadBalancerCommand,
   CreateTargetGroupCommand,
   DescribeTagsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { seedLocalWorld } from '../../cli/dev/seed';
-import { type AwsClients, createAwsClients, reconcileStack } from '../../lambda/reconciler/index';
+import {
+  type AwsClients,
+  createAwsClients,
+  listClusterStacks,
+  reconcileStack,
+} from '../../lambda/reconciler/index';
 import { injectFaults } from '../support/aws-faults';
 import { type AwsDump, dumpAws } from '../support/aws-state';
-import { CLUSTER, snapshotFor, threeMemberGroup } from '../support/group-fixture';
+import { CLUSTER, deletionSnapshot, snapshotFor, threeMemberGroup } from '../support/group-fixture';
+import { resetReconcilerWorld } from '../support/reconciler-world';
 
 const endpoint = inject('motoEndpoint');
 const opts = { cluster: CLUSTER, deleteRetryDelaysMs: [10, 10] };
@@ -28,15 +33,21 @@ beforeAll(() => {
 });
 
 async function fresh() {
-  await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
-  await seedLocalWorld({ endpoint, region: 'us-east-1' }, CLUSTER);
+  return resetReconcilerWorld(endpoint, c, CLUSTER);
 }
 
-/** Names and content only: ids, ARNs and DNS names differ between worlds. */
-function comparable(d: AwsDump) {
+/** Names and content only: ids, ARNs and DNS names differ between worlds (security groups by name). */
+async function comparableDump() {
+  const d: AwsDump = await dumpAws(c);
+  const { SecurityGroups = [] } = await c.ec2.send(new DescribeSecurityGroupsCommand({}));
+  const name = new Map(SecurityGroups.map((g) => [g.GroupId ?? '', g.GroupName ?? '']));
   return {
     ...d,
-    loadBalancers: d.loadBalancers.map(({ subnets, ...rest }) => ({ ...rest, subnets: subnets.length })),
+    loadBalancers: d.loadBalancers.map(({ subnets, securityGroups, ...rest }) => ({
+      ...rest,
+      subnets: subnets.length,
+      securityGroups: securityGroups.map((id) => name.get(id) ?? id).sort(),
+    })),
   };
 }
 
@@ -48,7 +59,7 @@ describe('a crash before or after the k-th AWS call, for every k', () => {
     const clean = await reconcileStack(snapshot, c, opts);
     expect(clean.outcome).toBe('Succeeded');
     const totalCalls = clean.apiCalls.read + clean.apiCalls.write;
-    const want = comparable(await dumpAws(c));
+    const want = await comparableDump();
     expect(totalCalls).toBeGreaterThan(10);
 
     for (const mode of ['crash', 'crash-after'] as const) {
@@ -61,10 +72,60 @@ describe('a crash before or after the k-th AWS call, for every k', () => {
         const retried = await reconcileStack(snapshot, c, opts);
         // A crash after the last write (the digest tag) leaves nothing to do: the retry may skip.
         expect(['Succeeded', 'Skipped'], `retry after ${mode} at call ${k}`).toContain(retried.outcome);
-        expect(comparable(await dumpAws(c)), `state after ${mode} at call ${k}`).toEqual(want);
+        expect(await comparableDump(), `state after ${mode} at call ${k}`).toEqual(want);
       }
     }
   }, 600_000);
+});
+
+/** What `albatross reconcile --prune` does with no manifest left: a deletion of every stack AWS still has. */
+async function pruneAll() {
+  for (const stackId of await listClusterStacks(c, CLUSTER)) {
+    const r = await reconcileStack({ ...deletionSnapshot(stackId, 2), verify: true }, c, opts);
+    expect(r.outcome, `--prune of ${stackId}`).toBe('Succeeded');
+  }
+}
+
+describe('a deletion crashed before or after the k-th AWS call, for every k, then --prune', () => {
+  it('leaves nothing: no load balancer, target group, managed or backend SG, nor a rule on the nodes', async () => {
+    const createAndCheck = async () => {
+      const { instanceIds } = await fresh();
+      const before = await dumpAws(c);
+      const created = await reconcileStack(snapshotFor(threeMemberGroup({ instanceIds })), c, opts);
+      expect(created.outcome).toBe('Succeeded');
+      return before;
+    };
+    const before = await createAndCheck();
+    // The world really has everything a leak could leave: the backend SG admitted on the nodes' SG.
+    const full = await dumpAws(c);
+    const nodeSg = `eks-cluster-sg-${CLUSTER}`;
+    expect(full.loadBalancers).toHaveLength(1);
+    expect(full.targetGroups).toHaveLength(3);
+    expect(full.securityGroups.map((g) => g.name)).toHaveLength(3);
+    expect(
+      full.securityGroups.find((g) => g.name === nodeSg)?.ingress.some((r) => r.includes(':k8s-traffic-')),
+    ).toBe(true);
+    expect(before.securityGroups).toEqual([{ name: nodeSg, ingress: [] }]);
+
+    const clean = await reconcileStack(deletionSnapshot('shop'), c, opts);
+    expect(clean.outcome).toBe('Succeeded');
+    expect(await dumpAws(c)).toEqual(before);
+    const totalCalls = clean.apiCalls.read + clean.apiCalls.write;
+    expect(clean.apiCalls.write).toBeGreaterThanOrEqual(7);
+
+    for (const mode of ['crash', 'crash-after'] as const) {
+      for (let k = 1; k <= totalCalls; k++) {
+        const want = await createAndCheck();
+        const fault = injectFaults(c, { failAt: (n) => (n === k ? mode : undefined) });
+        const crashed = await reconcileStack(deletionSnapshot('shop'), c, opts);
+        fault.remove();
+        expect(crashed.outcome, `${mode} at deletion call ${k} should have failed the run`).toBe('Failed');
+        await pruneAll();
+        expect(await listClusterStacks(c, CLUSTER), `stacks left after ${mode} at call ${k}`).toEqual([]);
+        expect(await dumpAws(c), `state after ${mode} at deletion call ${k} and --prune`).toEqual(want);
+      }
+    }
+  }, 900_000);
 });
 
 describe('throttling', () => {
@@ -72,7 +133,7 @@ describe('throttling', () => {
     await fresh();
     const clean = await reconcileStack(snapshot, c, opts);
     expect(clean.outcome).toBe('Succeeded');
-    const want = comparable(await dumpAws(c));
+    const want = await comparableDump();
     await fresh();
     const retrying = createAwsClients({ endpoint, region: 'us-east-1', maxAttempts: 4 });
     // Every third request is throttled once.
@@ -81,7 +142,7 @@ describe('throttling', () => {
     fault.remove();
     expect(r.outcome).toBe('Succeeded');
     expect(r.throttled).toBeGreaterThan(3);
-    expect(comparable(await dumpAws(c))).toEqual(want);
+    expect(await comparableDump()).toEqual(want);
   }, 120_000);
 });
 
