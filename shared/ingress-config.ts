@@ -48,6 +48,7 @@ const ANNOTATION_OF: Record<ClassSettingKey, string> = {
   sslRedirect: 'ssl-redirect',
   targetType: 'target-type',
   wafv2AclArn: 'wafv2-acl-arn',
+  manageBackendSecurityGroupRules: 'manage-backend-security-group-rules',
   certificateArns: 'certificate-arn',
   inboundCidrs: 'inbound-cidrs',
   groupName: 'group.name',

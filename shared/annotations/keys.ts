@@ -249,6 +249,11 @@ export const ANNOTATIONS: Readonly<Record<string, AnnotationSpec>> = {
   'group.order': row('ingress', parseIntIn(-1000, 1000), (s, v) => {
     s.groupOrder = v;
   }),
+  // With explicit security-groups, the backend SG and the targets' rules are the user's unless this says
+  // otherwise (the managed SG always has them). Go's ParseBool spellings are what the LBC accepts.
+  'manage-backend-security-group-rules': row('ingress', parseEnum(['true', 'false'] as const), (s, v) => {
+    s.manageBackendSecurityGroupRules = v === 'true';
+  }),
   'wafv2-acl-arn': row(
     'ingress',
     parseString('a WAFv2 regional WebACL ARN or none', (v) => v === 'none' || WAFV2_ARN.test(v)),
@@ -272,7 +277,6 @@ export const UNSUPPORTED_KEYS: ReadonlySet<string> = new Set([
   'customer-owned-ipv4-pool',
   'ipam-ipv4-pool-id',
   'target-node-labels',
-  'manage-backend-security-group-rules',
   'waf-acl-id',
   'web-acl-id',
   'use-regex-path-match',

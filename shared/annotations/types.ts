@@ -90,6 +90,7 @@ export interface IngressSettings extends BackendSettings {
   /** Keyed by `<name>` of `conditions.<name>`. */
   conditions: Record<string, AnnotationCondition[]>;
   wafv2AclArn?: string;
+  manageBackendSecurityGroupRules?: boolean;
 }
 
 export interface Parsed<T> {

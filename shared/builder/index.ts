@@ -94,7 +94,7 @@ function assembleStack(
   plans: readonly PortPlan[],
   listeners: DesiredListener[],
 ): DesiredStack {
-  const { scheme, subnets, securityGroups, wafv2AclArn } = settings;
+  const { scheme, subnets, securityGroups, wafv2AclArn, manageBackendSecurityGroupRules } = settings;
   return {
     loadBalancer: {
       name: settings.loadBalancerName ?? loadBalancerName(ctx.cluster, ctx.group, scheme),
@@ -104,6 +104,7 @@ function assembleStack(
       securityGroups: securityGroups
         ? { kind: 'explicit', refs: refs(securityGroups, 'sg-') }
         : { kind: 'managed' },
+      ...(securityGroups && manageBackendSecurityGroupRules ? { manageBackendSecurityGroupRules: true } : {}),
       attributes: settings.loadBalancerAttributes,
       ...(wafv2AclArn !== undefined ? { wafv2AclArn } : {}),
       tags: resourceTags(ctx.cluster, ctx.stackId, RESOURCE_ID.loadBalancer, settings.userTags),

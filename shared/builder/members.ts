@@ -16,6 +16,7 @@ export interface GroupSettings {
   securityGroups?: string[];
   sslRedirect?: number;
   wafv2AclArn?: string;
+  manageBackendSecurityGroupRules?: boolean;
   userTags: Tags;
   loadBalancerAttributes: Record<string, string>;
 }
@@ -112,6 +113,13 @@ export function mergeGroupSettings(ctx: MergeContext): GroupSettings {
     securityGroups: agree(ctx, key('security-groups'), 'securityGroups', fromMember('securityGroups'), list),
     sslRedirect: agree(ctx, key('ssl-redirect'), 'sslRedirect', fromMember('sslRedirect'), String),
     wafv2AclArn: agree(ctx, key('wafv2-acl-arn'), 'wafv2AclArn', fromMember('wafv2AclArn'), String),
+    manageBackendSecurityGroupRules: agree(
+      ctx,
+      key('manage-backend-security-group-rules'),
+      'manageBackendSecurityGroupRules',
+      fromMember('manageBackendSecurityGroupRules'),
+      String,
+    ),
     userTags: mergeMap(ctx, key('tags'), 'tags'),
     loadBalancerAttributes: mergeMap(ctx, key('load-balancer-attributes'), 'loadBalancerAttributes'),
   };

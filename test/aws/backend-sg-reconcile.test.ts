@@ -117,6 +117,26 @@ describe('through reconcileStack', () => {
     );
   });
 
+  it('explicit security-groups: the user owns the path, unless manage-backend-security-group-rules says otherwise', async () => {
+    const { objects, nodeSg } = await instanceGroup();
+    const mine = await clusterSecurityGroup('team-alb');
+    for (const i of objects.ingresses)
+      i.metadata!.annotations!['alb.ingress.kubernetes.io/security-groups'] = mine;
+    await converge(snapshotFor(objects));
+    expect(await lbSecurityGroups()).toEqual([mine]);
+    expect(await backendSg()).toBeUndefined();
+    for (const i of objects.ingresses)
+      i.metadata!.annotations!['alb.ingress.kubernetes.io/manage-backend-security-group-rules'] = 'true';
+    const s = snapshotFor(objects);
+    expect(s.stack!.loadBalancer.manageBackendSecurityGroupRules).toBe(true);
+    await converge(s);
+    const backend = (await backendSg())!;
+    expect((await lbSecurityGroups()).sort()).toEqual([mine, backend].sort());
+    expect(await rulesFrom(nodeSg, backend)).toEqual(
+      [30080, 30081, 30082].map((p) => `${p}-${p} ${MANAGED_RULE_DESCRIPTION}`),
+    );
+  });
+
   it("ip mode: the pod ENIs' SG admits the backend SG on the pods' port", async () => {
     const podSg = await clusterSecurityGroup('eks-pods');
     const ips = NAMESPACES.map((_, i) => [`172.31.1.${10 + 2 * i}`, `172.31.1.${11 + 2 * i}`]);

@@ -315,13 +315,13 @@ export const MODEL_BUILDER_CASES: ConformanceCase[] = [
       lbc: 'backendSG feature is required to manage worker node SG rules when frontendSG manually specified',
       problems: [/manage-backend-security-group-rules/],
     },
-    status: 'unsupported',
-    unsupported: 'manage-backend-security-group-rules',
+    status: 'deviation',
+    deviation:
+      'LBC refuses this only because its backend-SG controller flag is off; Albatross has no such flag, so it keeps the explicit security groups and the reconciler adds the backend SG and the target rules',
     albatross: {
       kind: 'stack',
       select: (s) => s.loadBalancer.securityGroups,
       equals: ['sg-manual'],
-      warnings: [/manage-backend-security-group-rules.*not supported by Albatross/],
     },
   },
   {
