@@ -101,6 +101,7 @@ async function startSession(
     { startPump },
     { sqsResultSink },
     reconciler,
+    { sqsDeadLetterSink },
   ] = await Promise.all([
     import('@aws-sdk/client-sqs'),
     import('../../aws/clients'),
@@ -108,6 +109,7 @@ async function startSession(
     import('../../lambda/local-event-source'),
     import('../../lambda/results'),
     import('../../lambda/reconciler'),
+    import('../../lambda/dead-letter'),
   ]);
   const [
     { LogClusterWriter },
@@ -115,7 +117,7 @@ async function startSession(
     { renderAwsTree },
     { selfSignedCertificate },
     moto,
-    { seedLocalWorld },
+    { seedLocalWorld, LOCAL_MAX_RECEIVE_COUNT },
   ] = await Promise.all([
     import('../../webhook/cluster-writer'),
     import('../../webhook/index'),
@@ -179,6 +181,8 @@ async function startSession(
     cluster,
     vpcId: world.vpcId,
     results: sqsResultSink(sqs, world.resultsQueueUrl),
+    // As in AWS: the last failed attempt parks the snapshot in the DLQ with its error (albatross redrive).
+    deadLetter: sqsDeadLetterSink(sqs, world.dlqUrl, LOCAL_MAX_RECEIVE_COUNT),
     reconcile: async (snapshot, c, opts) => {
       const outcome = await reconciler.reconcileStack(snapshot, c, opts);
       latest.set(snapshot.stackId, outcome);

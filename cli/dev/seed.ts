@@ -15,6 +15,9 @@ import {
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { selfSignedCertificate } from './certs';
 
+/** The local snapshot queue's maxReceiveCount, as in the CDK app; the reconciler needs it to move its last failure. */
+export const LOCAL_MAX_RECEIVE_COUNT = 5;
+
 export interface AwsEndpointConfig {
   endpoint?: string;
   region: string;
@@ -127,7 +130,7 @@ export async function seedLocalWorld(aws: AwsEndpointConfig, clusterName: string
         MaximumMessageSize: '1048576',
         RedrivePolicy: JSON.stringify({
           deadLetterTargetArn: dlqAttrs.Attributes?.QueueArn,
-          maxReceiveCount: 5,
+          maxReceiveCount: LOCAL_MAX_RECEIVE_COUNT,
         }),
       },
     }),
