@@ -1,8 +1,8 @@
 /**
  * One IngressGroup's desired stack (SPEC §2, §4), step by step: merge the members' group-wide settings,
  * plan the listen ports, build each member's rules once, give each listener its default action and its
- * rules (pruned as the LBC prunes them), then check the ALB limits. Every step reports into the context's one collector; any problem
- * or conflict fails the whole group (`stack` undefined).
+ * rules (pruned as the LBC prunes them), then check the ALB limits. Every step reports into the
+ * context's one collector; any problem or conflict fails the whole group (`stack` undefined).
  */
 import type { GroupId } from '../groups';
 import type { DesiredListener, DesiredStack, ResourceRef } from '../model';

@@ -4,12 +4,13 @@
  */
 import type { V1Service, V1ServicePort } from '@kubernetes/client-node';
 import { ANNOTATION_PREFIX, type BackendSettings } from '../annotations/types';
-import type { DesiredTargetGroup, HealthCheck, IpAddressType, Target } from '../model';
+import type { DesiredTargetGroup, IpAddressType } from '../model';
 import { targetGroupName } from '../names';
 import type { FieldProblem } from '../problems';
-import { endpointIsTarget } from '../readiness-gates';
 import { RESOURCE_ID, resourceTags } from '../tags';
 import type { ClusterIndex } from './cluster-index';
+import { buildHealthCheck } from './health-check';
+import { instanceTargets, ipTargets } from './targets';
 
 export interface TargetGroupRequest {
   cluster: string;
@@ -101,32 +102,18 @@ export function buildTargetGroup(req: TargetGroupRequest, index: ClusterIndex): 
     port = typeof tp === 'number' ? tp : /^\d+$/.test(tp) ? Number(tp) : 1;
   }
 
-  const grpc = protocolVersion === 'GRPC';
-  const interval = s.healthcheckIntervalSeconds ?? DEFAULT_INTERVAL;
-  const timeout = s.healthcheckTimeoutSeconds ?? DEFAULT_TIMEOUT;
-  const timing = checkHealthcheckTiming(req.ingressSettings, svcSettings.value, svcRef);
-  if (timing?.on === 'ingress') problems.push(timing.problem);
-  if (timing?.on === 'service') return { ok: false, problems: [], serviceProblems: [timing.problem] };
-  const codes = s.successCodes ?? (grpc ? '12' : '200');
-  const [lo, hi] = grpc ? [0, 99] : [200, 499];
-  const outOfRange = codes
-    .split(/[,-]/)
-    .map(Number)
-    .some((c) => c < lo || c > hi);
-  if (outOfRange) {
-    problems.push({
-      field: key('success-codes'),
-      value: codes,
-      expected: `codes from ${lo} to ${hi} for backend-protocol-version ${protocolVersion}`,
-    });
-  }
-  const hcPort = resolveHealthcheckPort(s.healthcheckPort ?? 'traffic-port', service, targetType);
-  if (!hcPort.ok)
-    problems.push({
-      field: key('healthcheck-port'),
-      value: String(s.healthcheckPort),
-      expected: hcPort.expected,
-    });
+  const hc = buildHealthCheck({
+    ingress: req.ingressSettings,
+    service: svcSettings.value,
+    merged: s,
+    svc: service,
+    targetType,
+    protocol,
+    protocolVersion,
+  });
+  if (!hc.ok && hc.serviceProblems.length > 0)
+    return { ok: false, problems: [], serviceProblems: hc.serviceProblems };
+  if (!hc.ok) problems.push(...hc.problems);
   // As the LBC: a Service with an IPv6 family gets an ipv6 target group, which only a dualstack load
   // balancer can reach.
   const ipAddressType = service.spec?.ipFamilies?.includes('IPv6') ? 'ipv6' : 'ipv4';
@@ -136,18 +123,8 @@ export function buildTargetGroup(req: TargetGroupRequest, index: ClusterIndex): 
       value: req.loadBalancerIpAddressType,
       expected: `dualstack, because Service ${svcRef} has the IPv6 family (spec.ipFamilies) and its target group is ipv6`,
     });
-  if (problems.length > 0) return { ok: false, problems, serviceProblems: [] };
+  if (problems.length > 0 || !hc.ok) return { ok: false, problems, serviceProblems: [] };
 
-  const healthCheck: HealthCheck = {
-    protocol: s.healthcheckProtocol ?? protocol,
-    port: hcPort.ok ? hcPort.port : 'traffic-port',
-    path: s.healthcheckPath ?? (grpc ? '/AWS.ALB/healthcheck' : '/'),
-    intervalSeconds: interval,
-    timeoutSeconds: timeout,
-    healthyThresholdCount: s.healthyThresholdCount ?? 2,
-    unhealthyThresholdCount: s.unhealthyThresholdCount ?? 2,
-    matcher: grpc ? { grpcCode: codes } : { httpCode: codes },
-  };
   const svcName = service.metadata?.name ?? '';
   const resourceId = RESOURCE_ID.targetGroup(
     req.ingressNamespace,
@@ -155,20 +132,9 @@ export function buildTargetGroup(req: TargetGroupRequest, index: ClusterIndex): 
     svcName,
     req.portAsWritten,
   );
+  const family = ipAddressType === 'ipv6' ? 'IPv6' : 'IPv4';
   const targets =
-    targetType === 'instance'
-      ? instanceTargets(index, port)
-      : [
-          ...index.ipTargets(
-            {
-              namespace: service.metadata?.namespace ?? 'default',
-              service: svcName,
-              portName: svcPort.name ?? '',
-              family: ipAddressType === 'ipv6' ? 'IPv6' : 'IPv4',
-            },
-            () => ipTargets(index, service, svcPort, ipAddressType === 'ipv6' ? 'IPv6' : 'IPv4'),
-          ),
-        ];
+    targetType === 'instance' ? instanceTargets(index, port) : ipTargets(index, service, svcPort, family);
   return {
     ok: true,
     targetGroup: {
@@ -193,110 +159,10 @@ export function buildTargetGroup(req: TargetGroupRequest, index: ClusterIndex): 
       protocolVersion,
       port,
       ipAddressType,
-      healthCheck,
+      healthCheck: hc.healthCheck,
       attributes: s.targetGroupAttributes ?? {},
       tags: resourceTags(req.cluster, req.stackId, resourceId, s.tags),
       targets,
     },
   };
-}
-
-type Layer = 'ingress' | 'service' | 'default';
-const DEFAULT_INTERVAL = 15;
-const DEFAULT_TIMEOUT = 5;
-
-/**
- * The timeout must stay below the interval once the layers are merged. The mistake belongs to whoever
- * set the timeout (or the interval, when the timeout is the default); when one object set both values
- * its own annotations were already denied by the parser, so it is not reported a second time here. The
- * text names where the other value came from and never the target group, so the same mistake reached
- * through several target groups stays one problem.
- */
-function checkHealthcheckTiming(
-  ingress: BackendSettings,
-  service: BackendSettings,
-  svcRef: string,
-): { on: 'ingress' | 'service'; problem: FieldProblem } | undefined {
-  const layer = (k: 'healthcheckIntervalSeconds' | 'healthcheckTimeoutSeconds'): Layer =>
-    service[k] !== undefined ? 'service' : ingress[k] !== undefined ? 'ingress' : 'default';
-  const intervalFrom = layer('healthcheckIntervalSeconds');
-  const timeoutFrom = layer('healthcheckTimeoutSeconds');
-  const interval =
-    service.healthcheckIntervalSeconds ?? ingress.healthcheckIntervalSeconds ?? DEFAULT_INTERVAL;
-  const timeout = service.healthcheckTimeoutSeconds ?? ingress.healthcheckTimeoutSeconds ?? DEFAULT_TIMEOUT;
-  if (timeout < interval || intervalFrom === timeoutFrom) return undefined;
-  const source = (l: Layer) =>
-    l === 'default' ? 'the default' : l === 'service' ? `set on Service ${svcRef}` : 'set on the Ingress';
-  if (timeoutFrom === 'default') {
-    return {
-      on: intervalFrom as 'ingress' | 'service',
-      problem: {
-        field: key('healthcheck-interval-seconds'),
-        value: String(interval),
-        expected: `more than healthcheck-timeout-seconds (${timeout}, ${source(timeoutFrom)})`,
-      },
-    };
-  }
-  return {
-    on: timeoutFrom,
-    problem: {
-      field: key('healthcheck-timeout-seconds'),
-      value: String(timeout),
-      expected: `less than healthcheck-interval-seconds (${interval}, ${source(intervalFrom)})`,
-    },
-  };
-}
-
-function resolveHealthcheckPort(
-  hc: 'traffic-port' | number | string,
-  svc: V1Service,
-  targetType: 'instance' | 'ip',
-): { ok: true; port: 'traffic-port' | number } | { ok: false; expected: string } {
-  if (hc === 'traffic-port' || typeof hc === 'number') return { ok: true, port: hc };
-  const named = svc.spec?.ports?.find((p) => p.name === hc);
-  const svcRef = `${svc.metadata?.namespace ?? 'default'}/${svc.metadata?.name ?? ''}`;
-  if (!named) return { ok: false, expected: `traffic-port, a number, or a port name of ${svcRef}` };
-  if (targetType === 'instance') {
-    return named.nodePort
-      ? { ok: true, port: named.nodePort }
-      : { ok: false, expected: `a port of ${svcRef} with a nodePort` };
-  }
-  const tp = named.targetPort ?? named.port;
-  if (typeof tp === 'number') return { ok: true, port: tp };
-  return /^\d+$/.test(tp)
-    ? { ok: true, port: Number(tp) }
-    : { ok: false, expected: `a numeric port: the targetPort of ${svcRef} port ${hc} is the name "${tp}"` };
-}
-
-function instanceTargets(index: ClusterIndex, nodePort: number): Target[] {
-  return index.instanceTargets().map((id) => ({ id, port: nodePort }));
-}
-
-/** Endpoints of the target group's own address family: an ipv6 target group takes IPv6 slices only. */
-function ipTargets(
-  index: ClusterIndex,
-  svc: V1Service,
-  svcPort: V1ServicePort,
-  family: 'IPv4' | 'IPv6',
-): Target[] {
-  const wantName = svcPort.name ?? '';
-  const seen = new Set<string>();
-  const out: Target[] = [];
-  const namespace = svc.metadata?.namespace ?? 'default';
-  for (const slice of index.endpointSlices(namespace, svc.metadata?.name ?? '')) {
-    if (slice.addressType !== family) continue;
-    const port = slice.ports?.find((p) => (p.name ?? '') === wantName)?.port;
-    if (port === undefined) continue;
-    for (const ep of slice.endpoints ?? []) {
-      // Ready endpoints, and not-ready ones whose pod waits only for its target-health readiness gate.
-      if (!endpointIsTarget(ep, namespace, (ns, name) => index.pod(ns, name))) continue;
-      for (const address of ep.addresses ?? []) {
-        const k = `${address}:${port}`;
-        if (seen.has(k)) continue;
-        seen.add(k);
-        out.push({ id: address, port });
-      }
-    }
-  }
-  return out.sort((a, b) => (a.id === b.id ? a.port - b.port : a.id < b.id ? -1 : 1));
 }

@@ -77,6 +77,39 @@ describe('LiveClusterIndex', () => {
     expectSame(objects, index);
   });
 
+  it('a not-ready endpoint whose pod waits only for its target-health gate is a target, and stops being one', () => {
+    const objects = threeMemberGroup({ shared: { [`${P}target-type`]: 'ip' } });
+    const slice = objects.endpointSlices[0]!;
+    slice.endpoints![1] = {
+      addresses: ['10.0.0.11'],
+      conditions: { ready: false },
+      targetRef: { kind: 'Pod', namespace: 'alpha', name: 'web-1' },
+    };
+    const pod = {
+      metadata: { name: 'web-1', namespace: 'alpha' },
+      spec: {
+        containers: [],
+        readinessGates: [{ conditionType: 'target-health.elbv2.k8s.aws/k8s-alpha-web-x' }],
+      },
+      status: { conditions: [{ type: 'ContainersReady', status: 'True' }] },
+    };
+    objects.pods = [pod];
+    const index = live(objects);
+    const targets = (source: ClusterObjects | LiveClusterIndex) => {
+      const r = buildStack('shop', source, opts)!.result;
+      if (!r.ok || !r.stack) throw new Error('the group should build');
+      return r.stack.targetGroups.find((t) => t.resourceId.startsWith('alpha/'))!.targets.map((t) => t.id);
+    };
+    expect(targets(index)).toEqual(['10.0.0.10', '10.0.0.11']);
+    expect(targets(index)).toEqual(targets(objects));
+    // The pod's containers stop being ready: the remembered targets are dropped with the pod change.
+    const notReady = { ...pod, status: { conditions: [{ type: 'ContainersReady', status: 'False' }] } };
+    objects.pods = [notReady];
+    index.set('Pod', notReady);
+    expect(targets(index)).toEqual(['10.0.0.10']);
+    expect(targets(index)).toEqual(targets(objects));
+  });
+
   it('an IngressClass change re-reads which Ingresses are ours', () => {
     const objects = threeMemberGroup();
     const index = live(objects);
