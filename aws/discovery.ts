@@ -2,6 +2,7 @@
 import {
   DescribeSecurityGroupsCommand,
   DescribeSubnetsCommand,
+  type Filter,
   type SecurityGroup,
   type Subnet,
 } from '@aws-sdk/client-ec2';
@@ -175,3 +176,37 @@ export async function subnets(
 
 export const tagsOfEc2 = (tags: { Key?: string; Value?: string }[] | undefined): Tags =>
   Object.fromEntries((tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+
+/** Security groups matching `Filters`, every page. */
+export async function securityGroupsWhere(c: AwsClients, Filters: Filter[]): Promise<SecurityGroup[]> {
+  const out: SecurityGroup[] = [];
+  let NextToken: string | undefined;
+  do {
+    const r = await c.ec2.send(new DescribeSecurityGroupsCommand({ Filters, MaxResults: 1000, NextToken }));
+    out.push(...(r.SecurityGroups ?? []));
+    NextToken = r.NextToken;
+  } while (NextToken);
+  return out;
+}
+
+/**
+ * Target groups by ARN, 20 per call (AWS's limit). The tagging API lags deletions, so a chunk naming one
+ * that is gone is split until the missing one is isolated and dropped.
+ */
+export async function targetGroupsByArn(c: AwsClients, arns: readonly string[]): Promise<TargetGroup[]> {
+  const out: TargetGroup[] = [];
+  const describe = async (chunk: readonly string[]): Promise<void> => {
+    try {
+      const r = await c.elbv2.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [...chunk] }));
+      out.push(...(r.TargetGroups ?? []));
+    } catch (err) {
+      if (awsErrorCode(err) !== 'TargetGroupNotFound') throw err;
+      if (chunk.length === 1) return;
+      const half = Math.ceil(chunk.length / 2);
+      await describe(chunk.slice(0, half));
+      await describe(chunk.slice(half));
+    }
+  };
+  for (let i = 0; i < arns.length; i += TAGS_PER_CALL) await describe(arns.slice(i, i + TAGS_PER_CALL));
+  return out;
+}

@@ -15,19 +15,13 @@
  */
 import {
   AuthorizeSecurityGroupIngressCommand,
-  DescribeSecurityGroupsCommand,
-  type Filter,
   RevokeSecurityGroupIngressCommand,
   type SecurityGroup,
 } from '@aws-sdk/client-ec2';
-import {
-  DescribeTargetGroupsCommand,
-  DescribeTargetHealthCommand,
-  type TargetGroup,
-} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { GetResourcesCommand } from '@aws-sdk/client-resource-groups-tagging-api';
 import type { AwsClients } from '../../../../aws/clients';
-import { tagsOfEc2 } from '../../../../aws/discovery';
+import { securityGroupsWhere, tagsOfEc2, targetGroupsByArn } from '../../../../aws/discovery';
 import type { DesiredTargetGroup } from '../../../../shared/model';
 import { CLUSTER_TAG, STACK_TAG } from '../../../../shared/tags';
 import { awsErrorCode, ReconcileFailure } from '../../errors';
@@ -80,25 +74,13 @@ export interface TargetRulesResult {
 }
 
 const GROUP_IDS_PER_CALL = 199;
-const TG_ARNS_PER_CALL = 20;
-
-async function describeGroups(c: AwsClients, Filters: Filter[]): Promise<SecurityGroup[]> {
-  const out: SecurityGroup[] = [];
-  let NextToken: string | undefined;
-  do {
-    const r = await c.ec2.send(new DescribeSecurityGroupsCommand({ Filters, MaxResults: 1000, NextToken }));
-    out.push(...(r.SecurityGroups ?? []));
-    NextToken = r.NextToken;
-  } while (NextToken);
-  return out;
-}
 
 async function groupsById(c: AwsClients, ids: readonly string[]): Promise<Map<string, SecurityGroup>> {
   const out = new Map<string, SecurityGroup>();
   const unique = [...new Set(ids)];
   for (let i = 0; i < unique.length; i += GROUP_IDS_PER_CALL) {
     const chunk = unique.slice(i, i + GROUP_IDS_PER_CALL);
-    for (const g of await describeGroups(c, [{ Name: 'group-id', Values: chunk }]))
+    for (const g of await securityGroupsWhere(c, [{ Name: 'group-id', Values: chunk }]))
       if (g.GroupId) out.set(g.GroupId, g);
   }
   return out;
@@ -156,7 +138,7 @@ export async function syncTargetSecurityGroupRules(
   if (input.mayRevoke && !planned) {
     clusterPorts = await portsNeededByOtherStacks(c, cluster, input.stackId);
     for (const tg of input.targetGroups) for (const p of portsOf(tg)) clusterPorts.add(p);
-    for (const g of await describeGroups(c, [
+    for (const g of await securityGroupsWhere(c, [
       { Name: 'vpc-id', Values: [input.vpcId] },
       { Name: 'ip-permission.group-id', Values: [backendSgId] },
     ])) {
@@ -282,7 +264,7 @@ async function portsNeededByOtherStacks(
   } while (PaginationToken);
 
   const ports = new Set<number>();
-  for (const tg of await describeTargetGroups(c, arns)) {
+  for (const tg of await targetGroupsByArn(c, arns)) {
     const observed: ObservedTargetGroup = {
       ...(tg.Port !== undefined ? { port: tg.Port } : {}),
       ...(tg.HealthCheckPort ? { healthCheckPort: tg.HealthCheckPort } : {}),
@@ -297,26 +279,4 @@ async function portsNeededByOtherStacks(
     for (const p of portsOfObserved(observed)) ports.add(p);
   }
   return ports;
-}
-
-/**
- * Target groups by ARN, 20 per call. The tagging API lags deletions, so a chunk naming one that is gone
- * is split until the missing one is isolated and dropped.
- */
-async function describeTargetGroups(c: AwsClients, arns: readonly string[]): Promise<TargetGroup[]> {
-  const out: TargetGroup[] = [];
-  const describe = async (chunk: readonly string[]): Promise<void> => {
-    try {
-      const r = await c.elbv2.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [...chunk] }));
-      out.push(...(r.TargetGroups ?? []));
-    } catch (err) {
-      if (awsErrorCode(err) !== 'TargetGroupNotFound') throw err;
-      if (chunk.length === 1) return;
-      const half = Math.ceil(chunk.length / 2);
-      await describe(chunk.slice(0, half));
-      await describe(chunk.slice(half));
-    }
-  };
-  for (let i = 0; i < arns.length; i += TG_ARNS_PER_CALL) await describe(arns.slice(i, i + TG_ARNS_PER_CALL));
-  return out;
 }

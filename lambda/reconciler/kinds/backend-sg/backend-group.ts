@@ -6,13 +6,12 @@
 import {
   CreateSecurityGroupCommand,
   DeleteSecurityGroupCommand,
-  DescribeSecurityGroupsCommand,
   type Filter,
   RevokeSecurityGroupIngressCommand,
-  type SecurityGroup,
 } from '@aws-sdk/client-ec2';
 import { DescribeLoadBalancersCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { AwsClients } from '../../../../aws/clients';
+import { securityGroupsWhere } from '../../../../aws/discovery';
 import { backendSecurityGroupName } from '../../../../shared/names';
 import { BACKEND_SG_RESOURCE, CLUSTER_TAG, LBC_RESOURCE_TAG } from '../../../../shared/tags';
 import { awsErrorCode, ReconcileFailure } from '../../errors';
@@ -32,17 +31,6 @@ export const backendSgTags = (cluster: string) => ({
 const DEFAULT_DELETE_DELAYS = [1000, 2000, 4000, 8000, 15000, 30000] as const;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function describeGroups(c: AwsClients, Filters: Filter[]): Promise<SecurityGroup[]> {
-  const out: SecurityGroup[] = [];
-  let NextToken: string | undefined;
-  do {
-    const r = await c.ec2.send(new DescribeSecurityGroupsCommand({ Filters, MaxResults: 1000, NextToken }));
-    out.push(...(r.SecurityGroups ?? []));
-    NextToken = r.NextToken;
-  } while (NextToken);
-  return out;
-}
-
 const byTags = (cluster: string, vpcId?: string): Filter[] => [
   ...(vpcId ? [{ Name: 'vpc-id', Values: [vpcId] }] : []),
   { Name: `tag:${CLUSTER_TAG}`, Values: [cluster] },
@@ -54,7 +42,7 @@ export async function findBackendSecurityGroups(
   ctx: Pick<BackendSgContext, 'clients' | 'cluster'>,
   vpcId?: string,
 ): Promise<{ groupId: string; vpcId: string }[]> {
-  return (await describeGroups(ctx.clients, byTags(ctx.cluster, vpcId))).flatMap((g) =>
+  return (await securityGroupsWhere(ctx.clients, byTags(ctx.cluster, vpcId))).flatMap((g) =>
     g.GroupId && g.VpcId ? [{ groupId: g.GroupId, vpcId: g.VpcId }] : [],
   );
 }
@@ -66,7 +54,7 @@ export async function findBackendSecurityGroups(
  */
 export async function ensureBackendSecurityGroup(ctx: BackendSgContext, vpcId: string): Promise<string> {
   const { clients: c, cluster } = ctx;
-  const found = await describeGroups(c, byTags(cluster, vpcId));
+  const found = await securityGroupsWhere(c, byTags(cluster, vpcId));
   if (found[0]?.GroupId) return found[0].GroupId;
 
   const name = backendSecurityGroupName(cluster);
@@ -76,14 +64,14 @@ export async function ensureBackendSecurityGroup(ctx: BackendSgContext, vpcId: s
       `security group ${name} exists in ${vpcId} without the tags ${CLUSTER_TAG}=${cluster} and ${LBC_RESOURCE_TAG}=${BACKEND_SG_RESOURCE}; Albatross does not take it over as the cluster's backend security group`,
       name,
     );
-  const sameName = await describeGroups(c, [
+  const sameName = await securityGroupsWhere(c, [
     { Name: 'vpc-id', Values: [vpcId] },
     { Name: 'group-name', Values: [name] },
   ]);
   if (sameName.length > 0) {
     // A racer's group can be seen a moment before its tags are.
     const settled = await afterSettling(
-      () => describeGroups(c, byTags(cluster, vpcId)),
+      () => securityGroupsWhere(c, byTags(cluster, vpcId)),
       (g) => g[0]?.GroupId !== undefined,
     );
     if (settled[0]?.GroupId) return settled[0].GroupId;
@@ -113,7 +101,7 @@ export async function ensureBackendSecurityGroup(ctx: BackendSgContext, vpcId: s
     // Another stack (or the LBC) created it meanwhile, or our own create's answer was lost: adopt it.
     if (awsErrorCode(err) !== 'InvalidGroup.Duplicate') throw err;
     const again = await afterSettling(
-      () => describeGroups(c, byTags(cluster, vpcId)),
+      () => securityGroupsWhere(c, byTags(cluster, vpcId)),
       (g) => g[0]?.GroupId !== undefined,
     );
     if (again[0]?.GroupId) return again[0].GroupId;
@@ -151,7 +139,7 @@ export async function releaseBackendSecurityGroup(
   vpcId?: string,
 ): Promise<ReleaseOutcome> {
   const { clients: c, cluster } = ctx;
-  const groups = (await describeGroups(c, byTags(cluster, vpcId))).filter((g) => g.GroupId);
+  const groups = (await securityGroupsWhere(c, byTags(cluster, vpcId))).filter((g) => g.GroupId);
   if (groups.length === 0) return { outcome: 'absent' };
   for (const g of groups) {
     const users = await loadBalancersUsing(c, g.GroupId!);
@@ -169,7 +157,7 @@ export async function releaseBackendSecurityGroup(
 
 /** With no load balancer using the group, no rule admitting it carries traffic: ours all go. */
 async function revokeEveryManagedRuleFrom(ctx: BackendSgContext, groupId: string): Promise<void> {
-  const referencing = await describeGroups(ctx.clients, [
+  const referencing = await securityGroupsWhere(ctx.clients, [
     { Name: 'ip-permission.group-id', Values: [groupId] },
   ]);
   const foreign: string[] = [];

@@ -10,7 +10,7 @@ import {
   RegisterTargetsCommand,
   type TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { TagCache, targetsOf } from '../../../../aws/discovery';
+import { TagCache, targetGroupsByArn, targetsOf } from '../../../../aws/discovery';
 import { awsErrorCode } from '../../../../aws/errors';
 import type { DesiredTargetGroup, Tags } from '../../../../shared/model';
 import { type Ctx, known, pending, retryWhile } from '../../context';
@@ -69,34 +69,12 @@ async function byNames(ctx: Ctx, names: readonly string[]): Promise<Map<string, 
   return out;
 }
 
-/** Target groups by ARN; one that is gone (the tagging API lags deletions) is simply absent. */
-async function byArns(ctx: Ctx, arns: readonly string[]): Promise<TargetGroup[]> {
-  const out: TargetGroup[] = [];
-  for (const TargetGroupArns of chunks(arns, PER_CALL)) {
-    try {
-      out.push(
-        ...((await ctx.clients.elbv2.send(new DescribeTargetGroupsCommand({ TargetGroupArns })))
-          .TargetGroups ?? []),
-      );
-    } catch (err) {
-      if (awsErrorCode(err) !== 'TargetGroupNotFound') throw err;
-      for (const arn of TargetGroupArns) {
-        const one = await ctx.clients.elbv2
-          .send(new DescribeTargetGroupsCommand({ TargetGroupArns: [arn] }))
-          .catch((e) => (awsErrorCode(e) === 'TargetGroupNotFound' ? undefined : Promise.reject(e)));
-        out.push(...(one?.TargetGroups ?? []));
-      }
-    }
-  }
-  return out;
-}
-
 async function convergeAll(ctx: Ctx, st: StackState): Promise<void> {
   const taggedTgs = st.tagged.filter((r) => r.kind === 'targetGroup' && ctx.owned(r.tags));
   const tagsOf = new Map(taggedTgs.map((r) => [r.arn, r.tags]));
   const owned = (
-    await byArns(
-      ctx,
+    await targetGroupsByArn(
+      ctx.clients,
       taggedTgs.map((r) => r.arn),
     )
   ).map((tg) => ({
