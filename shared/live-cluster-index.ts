@@ -218,22 +218,21 @@ export class LiveClusterIndex implements ClusterIndex, ClusterView {
     return [...this.byStack.keys()];
   }
 
-  // ---- ClusterIndex
+  // ---- ClusterIndex: arrow properties, so a lookup passed on bare (`index.pod`) keeps its index.
 
-  service(namespace: string, name: string): V1Service | undefined {
-    return this.services.get(key(namespace, name));
-  }
+  readonly service = (namespace: string, name: string): V1Service | undefined =>
+    this.services.get(key(namespace, name));
 
-  serviceSettings(svc: V1Service): Parsed<BackendSettings> {
+  readonly serviceSettings = (svc: V1Service): Parsed<BackendSettings> => {
     let p = this.parsedServices.get(svc);
     if (!p) {
       p = parseServiceAnnotations(svc.metadata?.annotations);
       this.parsedServices.set(svc, p);
     }
     return p;
-  }
+  };
 
-  endpointSlices(namespace: string, serviceName: string): readonly V1EndpointSlice[] {
+  readonly endpointSlices = (namespace: string, serviceName: string): readonly V1EndpointSlice[] => {
     const k = key(namespace, serviceName);
     let list = this.sliceLists.get(k);
     if (!list) {
@@ -241,21 +240,19 @@ export class LiveClusterIndex implements ClusterIndex, ClusterView {
       this.sliceLists.set(k, list);
     }
     return list;
-  }
+  };
 
-  instanceTargets(): readonly string[] {
+  readonly instanceTargets = (): readonly string[] => {
     this.instanceIds ??= [...this.nodes.values()]
       .map(instanceIdOfEligibleNode)
       .filter((id): id is string => id !== undefined)
       .sort();
     return this.instanceIds;
-  }
+  };
 
-  pod(namespace: string, name: string): V1Pod | undefined {
-    return this.pods.get(key(namespace, name));
-  }
+  readonly pod = (namespace: string, name: string): V1Pod | undefined => this.pods.get(key(namespace, name));
 
-  ipTargets(k: IpTargetsKey, compute: () => Target[]): readonly Target[] {
+  readonly ipTargets = (k: IpTargetsKey, compute: () => Target[]): readonly Target[] => {
     const svc = key(k.namespace, k.service);
     let forService = this.targets.get(svc);
     if (!forService) {
@@ -269,5 +266,5 @@ export class LiveClusterIndex implements ClusterIndex, ClusterView {
       forService.set(port, t);
     }
     return t;
-  }
+  };
 }

@@ -101,6 +101,9 @@ describe('LiveClusterIndex', () => {
       return r.stack.targetGroups.find((t) => t.resourceId.startsWith('alpha/'))!.targets.map((t) => t.id);
     };
     expect(targets(index)).toEqual(['10.0.0.10', '10.0.0.11']);
+    // Lookups passed on bare keep their index.
+    const { pod: lookUp } = index;
+    expect(lookUp('alpha', 'web-1')).toBe(pod);
     expect(targets(index)).toEqual(targets(objects));
     // The pod's containers stop being ready: the remembered targets are dropped with the pod change.
     const notReady = { ...pod, status: { conditions: [{ type: 'ContainersReady', status: 'False' }] } };
