@@ -37,7 +37,10 @@ export const command = defineCommand({
     const clients = withAws ? createCliClients(target) : undefined;
     let failed = false;
     const documents: unknown[] = [];
-    for (const s of built.stacks) {
+    const stacks = clients
+      ? await (await import('../dev/example-certificate')).resolveExampleCertificate(built.stacks, target)
+      : built.stacks;
+    for (const s of stacks) {
       for (const w of s.warnings) process.stderr.write(`warning: ${w}\n`);
       if (!s.snapshot) {
         failed = true;

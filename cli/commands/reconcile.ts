@@ -46,6 +46,7 @@ export const command = defineCommand({
     json: JSON_OUTPUT,
   },
   async run({ flags, json }) {
+    const started = performance.now();
     const dir = flags.manifests;
     const cluster = flags['cluster-name'];
     const err = (line: string) => process.stderr.write(`albatross reconcile: ${line}\n`);
@@ -68,7 +69,11 @@ export const command = defineCommand({
     const opts = { cluster, ...(flags['vpc-id'] ? { vpcId: flags['vpc-id'] } : {}) };
 
     const reports: StackReport[] = [];
-    for (const s of desired.stacks) {
+    const { resolveExampleCertificate } = await import('../dev/example-certificate');
+    const stacks = await resolveExampleCertificate(desired.stacks, target);
+    const progress = progressLine(stacks.length);
+    for (const [i, s] of stacks.entries()) {
+      progress.tick(i, s.stackId);
       if (!s.snapshot) {
         reports.push({
           stackId: s.stackId,
@@ -84,6 +89,7 @@ export const command = defineCommand({
       const outcome = await reconcileStack(s.snapshot, clients, opts);
       reports.push(reportOf(s.stackId, outcome, s.warnings));
     }
+    progress.end();
 
     if (flags.prune) {
       let existing: string[];
@@ -105,7 +111,10 @@ export const command = defineCommand({
     }
 
     if (json) process.stdout.write(`${JSON.stringify(reports, null, 2)}\n`);
-    else process.stdout.write(formatReports(reports, { cluster, files: desired.files }));
+    else {
+      const seconds = (performance.now() - started) / 1000;
+      process.stdout.write(formatReports(reports, { cluster, files: desired.files, seconds }));
+    }
     return reports.some((r) => r.outcome === 'Failed') ? 1 : 0;
   },
 });
@@ -139,34 +148,91 @@ function reportOf(stackId: string, o: ReconcileOutcome, warnings: string[]): Sta
 
 const VERB = { create: 'created', update: 'updated', delete: 'deleted' } as const;
 
-export function formatReports(reports: StackReport[], ctx: { cluster: string; files: number }): string {
+export type StackVerdict = 'created' | 'updated' | 'deleted' | 'unchanged' | 'failed';
+
+export function verdictOf(r: StackReport): StackVerdict {
+  if (r.outcome === 'Failed') return 'failed';
+  const lb = (action: string) => r.changes.some((c) => c.action === action && c.kind === 'LoadBalancer');
+  if (r.pruned || lb('delete')) return 'deleted';
+  if (lb('create')) return 'created';
+  return r.changes.length > 0 ? 'updated' : 'unchanged';
+}
+
+/** "3 stacks: 1 created, 2 unchanged, 0 failed in 4.2 s" (updated and deleted only when there are any). */
+export function summaryLine(reports: StackReport[], seconds: number): string {
+  const n = (v: StackVerdict) => reports.filter((r) => verdictOf(r) === v).length;
+  const parts = [
+    `${n('created')} created`,
+    ...(n('updated') ? [`${n('updated')} updated`] : []),
+    ...(n('deleted') ? [`${n('deleted')} deleted`] : []),
+    `${n('unchanged')} unchanged`,
+    `${n('failed')} failed`,
+  ];
+  const count = `${reports.length} stack${reports.length === 1 ? '' : 's'}`;
+  return `${count}: ${parts.join(', ')} in ${seconds.toFixed(1)} s`;
+}
+
+const errorKey = (r: StackReport) => `${r.error?.reason}: ${r.error?.message}`;
+
+export function formatReports(
+  reports: StackReport[],
+  ctx: { cluster: string; files: number; seconds: number },
+): string {
   const lines: string[] = [];
   if (reports.length === 0) {
     lines.push(`no Ingress of cluster ${ctx.cluster} in ${ctx.files} manifest file(s): nothing to reconcile`);
   }
+  // One AWS error shared by many stacks (a missing permission, a quota) is said once, with a count.
+  const byError = new Map<string, StackReport[]>();
+  for (const r of reports)
+    if (r.outcome === 'Failed' && !r.error?.problems)
+      byError.set(errorKey(r), [...(byError.get(errorKey(r)) ?? []), r]);
+  const shared = new Set([...byError].filter(([, rs]) => rs.length > 1).map(([k]) => k));
+
   const kindWidth = Math.max(0, ...reports.flatMap((r) => r.changes.map((c) => c.kind.length)));
   for (const r of reports) {
+    const verdict = verdictOf(r);
+    if (verdict === 'failed' && shared.has(errorKey(r))) continue;
     const head =
-      r.outcome === 'Failed'
+      verdict === 'failed'
         ? `${r.stackId}: Failed: ${r.error?.reason}${r.error?.problems ? '' : `: ${r.error?.message}`}`
-        : `${r.stackId}: ${r.outcome}${r.outcome === 'Skipped' ? ' (already converged)' : ''}${r.pruned ? ' (pruned: no manifest produces it any more)' : ''}`;
+        : `${r.stackId}: ${verdict}${r.pruned ? ' (pruned: no manifest produces it any more)' : ''}`;
     lines.push(head);
     for (const p of r.error?.problems ?? []) lines.push(`  ${p}`);
+    if (verdict === 'unchanged' || verdict === 'failed') continue;
     for (const c of r.changes) {
       lines.push(
         `  ${VERB[c.action].padEnd(7)}  ${c.kind.padEnd(kindWidth)}  ${c.resource}${c.detail ? ` (${c.detail})` : ''}`,
       );
     }
-    if (r.outcome === 'Succeeded' && r.changes.length === 0) lines.push('  no changes');
     if (r.dnsName) lines.push(`  dnsName: ${r.dnsName}`);
     lines.push(`  apiCalls: {read: ${r.read}, write: ${r.write}}`);
   }
-  const count = (o: StackReport['outcome']) => reports.filter((r) => r.outcome === o).length;
-  if (reports.length > 0) {
-    lines.push(
-      '',
-      `${reports.length} stack(s): ${count('Succeeded')} succeeded, ${count('Skipped')} already converged, ${count('Failed')} failed`,
-    );
+  for (const key of shared) {
+    const rs = byError.get(key) ?? [];
+    const names = rs.slice(0, 3).map((r) => r.stackId);
+    const more = rs.length > 3 ? ` and ${rs.length - 3} more` : '';
+    lines.push(`${rs.length} stacks failed with ${key} (${names.join(', ')}${more})`);
   }
+  if (reports.length > 0) lines.push('', summaryLine(reports, ctx.seconds));
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * "[12/200] shop/web" on stderr while a run lasts more than a second — only on a terminal, so logs and
+ * pipes get the result alone.
+ */
+export function progressLine(total: number, stream: NodeJS.WriteStream = process.stderr) {
+  const started = Date.now();
+  let shown = false;
+  return {
+    tick(done: number, current: string) {
+      if (!stream.isTTY || Date.now() - started < 1000) return;
+      shown = true;
+      stream.write(`\r\x1b[K[${done}/${total}] ${current}`);
+    },
+    end() {
+      if (shown) stream.write('\r\x1b[K');
+    },
+  };
 }

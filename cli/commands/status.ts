@@ -97,6 +97,10 @@ export const command = defineCommand({
     }
 
     if (desired) {
+      const { resolveExampleCertificate } = await import('../dev/example-certificate');
+      desired = new Map(
+        (await resolveExampleCertificate([...desired.values()], target)).map((s) => [s.stackId, s]),
+      );
       const opts = { cluster, ...(flags['vpc-id'] ? { vpcId: flags['vpc-id'] } : {}) };
       for (const row of rows) {
         const want = desired.get(row.stackId);

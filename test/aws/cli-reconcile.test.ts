@@ -186,22 +186,24 @@ describe('albatross reconcile', () => {
     const first = await reconcile(dir);
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(/^apps\/api: Succeeded$/m);
-    expect(first.stdout).toMatch(/^apps\/web: Succeeded$/m);
+    expect(first.stdout).toMatch(/^apps\/api: created$/m);
+    expect(first.stdout).toMatch(/^apps\/web: created$/m);
     expect(first.stdout).toMatch(new RegExp(`^  created +LoadBalancer +${lbNameOf('web')}`, 'm'));
     expect(first.stdout).toMatch(/^ {2}created +TargetGroup +k8s-apps-web-/m);
     expect(first.stdout).toMatch(/^ {2}dnsName: \S+\.elb\.amazonaws\.com$/m);
     expect(first.stdout).toMatch(/^ {2}apiCalls: \{read: [1-9]\d*, write: [1-9]\d*\}$/m);
-    expect(first.stdout).toMatch(/^2 stack\(s\): 2 succeeded, 0 already converged, 0 failed$/m);
+    expect(first.stdout).toMatch(/^2 stacks: 2 created, 0 unchanged, 0 failed in \d+\.\d s$/m);
     expect(await lbNames()).toEqual([lbNameOf('api'), lbNameOf('web')].sort());
 
     const second = await reconcile(dir);
     expect(second.code).toBe(0);
-    expect(second.stdout).toMatch(/^apps\/web: Skipped \(already converged\)$/m);
-    expect(second.stdout).not.toMatch(/created|updated|deleted/);
-    for (const m of second.stdout.matchAll(/apiCalls: \{read: (\d+), write: (\d+)\}/g)) {
-      expect(Number(m[1])).toBeLessThanOrEqual(2);
-      expect(Number(m[2])).toBe(0);
+    expect(second.stdout).toMatch(/^apps\/web: unchanged$/m);
+    expect(second.stdout).toMatch(/^2 stacks: 0 created, 2 unchanged, 0 failed in \d+\.\d s$/m);
+    expect(second.stdout).not.toMatch(/^ {2}(created|updated|deleted) /m);
+    const third = await reconcileJson(dir);
+    for (const r of third.reports) {
+      expect(r.read).toBeLessThanOrEqual(2);
+      expect(r.write).toBe(0);
     }
   });
 
@@ -235,7 +237,7 @@ describe('albatross reconcile', () => {
     expect(human.code).toBe(1);
     expect(human.stdout).toMatch(/^apps\/bad: Failed: InvalidSnapshot$/m);
     expect(human.stdout).toMatch(/^ {2}apps\/bad: alb\.ingress\.kubernetes\.io\/scheme: public: expected /m);
-    expect(human.stdout).toMatch(/^apps\/web: Succeeded$/m);
+    expect(human.stdout).toMatch(/^apps\/web: created$/m);
     expect(await lbNames()).toEqual([lbNameOf('web')]);
 
     const { run, reports } = await reconcileJson(dir);

@@ -15,6 +15,22 @@ export interface RunningCli {
 }
 
 const ROOT = new URL('../../', import.meta.url).pathname;
+const running = new Set<ChildProcess>();
+
+/** For afterAll: a test that failed half-way must not leave its `albatross dev` running. */
+export async function stopAllSpawned(): Promise<void> {
+  await Promise.all(
+    [...running].map(async (proc) => {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      const gone = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGINT');
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 20_000);
+      await gone;
+      clearTimeout(timer);
+    }),
+  );
+  running.clear();
+}
 
 export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): RunningCli {
   const proc = spawn(process.execPath, ['bin/albatross.js', ...args], {
@@ -22,6 +38,8 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): RunningCl
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  running.add(proc);
+  proc.once('exit', () => running.delete(proc));
   let out = '';
   let err = '';
   proc.stdout?.on('data', (c: Buffer) => {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PemPair, selfSignedCertificate } from '../../cli/dev/certs';
 import { freePort } from '../../cli/dev/moto';
-import { spawnCli } from '../support/spawn-cli';
+import { spawnCli, stopAllSpawned } from '../support/spawn-cli';
 
 let tls: PemPair;
 let dir: string;
@@ -36,6 +36,7 @@ beforeAll(async () => {
   busyPort = (busy.address() as { port: number }).port;
 });
 afterAll(async () => {
+  await stopAllSpawned();
   tls.remove();
   rmSync(dir, { recursive: true, force: true });
   await new Promise((r) => busy.close(r));
