@@ -24,8 +24,12 @@ interface Source {
 
 const PARAMS = { group: 'elbv2.k8s.aws', version: 'v1beta1', plural: 'ingressclassparams' } as const;
 
-const statusOf = (err: unknown): number | undefined =>
-  (err as { code?: number })?.code ?? (err as { statusCode?: number })?.statusCode;
+/** The HTTP status of a client-node error; undefined for a network error (whose `code` is a string). */
+const statusOf = (err: unknown): number | undefined => {
+  const e = err as { code?: unknown; statusCode?: unknown };
+  const status = typeof e?.code === 'number' ? e.code : e?.statusCode;
+  return typeof status === 'number' ? status : undefined;
+};
 
 export class InformerClusterState implements ClusterState {
   private readonly store = new ObjectStore();
@@ -100,7 +104,13 @@ export class InformerClusterState implements ClusterState {
               );
               return false;
             }
-            if (!(code === 429 || (code !== undefined && code >= 500)) || attempt >= 20) throw err;
+            if (code === undefined) {
+              // The API server is unreachable: the same error every informer meets, reported the same
+              // way, so startup fails naming it ("cannot list the cluster") rather than with a bare throw.
+              onError(kind, err);
+              return false;
+            }
+            if (!(code === 429 || code >= 500) || attempt >= 20) throw err;
             await new Promise((r) => setTimeout(r, 500));
           }
         }
