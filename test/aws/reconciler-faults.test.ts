@@ -20,7 +20,7 @@ import {
 import { injectFaults } from '../support/aws-faults';
 import { type AwsDump, dumpAws } from '../support/aws-state';
 import { CLUSTER, deletionSnapshot, snapshotFor, threeMemberGroup } from '../support/group-fixture';
-import { resetReconcilerWorld } from '../support/reconciler-world';
+import { isolatedWorld, resetReconcilerWorld } from '../support/reconciler-world';
 
 const endpoint = inject('motoEndpoint');
 const opts = { cluster: CLUSTER, deleteRetryDelaysMs: [10, 10] };
@@ -37,9 +37,9 @@ async function fresh() {
 }
 
 /** Names and content only: ids, ARNs and DNS names differ between worlds (security groups by name). */
-async function comparableDump() {
-  const d: AwsDump = await dumpAws(c);
-  const { SecurityGroups = [] } = await c.ec2.send(new DescribeSecurityGroupsCommand({}));
+async function comparableDump(clients = c) {
+  const d: AwsDump = await dumpAws(clients);
+  const { SecurityGroups = [] } = await clients.ec2.send(new DescribeSecurityGroupsCommand({}));
   const name = new Map(SecurityGroups.map((g) => [g.GroupId ?? '', g.GroupName ?? '']));
   return {
     ...d,
@@ -51,53 +51,83 @@ async function comparableDump() {
   };
 }
 
+const MODES = ['crash', 'crash-after'] as const;
+type Mode = (typeof MODES)[number];
+/** Cases at once, each in its own emulator account: the emulator and the SDK work side by side. */
+const WIDTH = 3;
+
+/** `body` for every mode and every k from 1 to `total`, WIDTH at a time; the first failure stops the rest. */
+async function forEveryCall(total: number, body: (mode: Mode, k: number) => Promise<void>): Promise<void> {
+  const cases = MODES.flatMap((mode) => Array.from({ length: total }, (_, i) => [mode, i + 1] as const));
+  let next = 0;
+  let ran = 0;
+  let failed = false;
+  await Promise.all(
+    Array.from({ length: WIDTH }, async () => {
+      while (!failed && next < cases.length) {
+        const [mode, k] = cases[next++]!;
+        try {
+          await body(mode, k);
+          ran++;
+        } catch (err) {
+          failed = true;
+          throw err;
+        }
+      }
+    }),
+  );
+  expect(ran, 'cases run').toBe(cases.length);
+  process.stdout.write(`${cases.length} crash cases (${total} calls × ${MODES.length} modes)\n`);
+}
+
 const snapshot = snapshotFor(threeMemberGroup());
 
 describe('a crash before or after the k-th AWS call, for every k', () => {
   it('ends, after a retry, exactly where a clean run ends, with nothing leaked', async () => {
-    await fresh();
-    const clean = await reconcileStack(snapshot, c, opts);
+    await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
+    const reference = await isolatedWorld(endpoint, CLUSTER);
+    const clean = await reconcileStack(snapshot, reference.clients, opts);
     expect(clean.outcome).toBe('Succeeded');
     const totalCalls = clean.apiCalls.read + clean.apiCalls.write;
-    const want = await comparableDump();
+    const want = await comparableDump(reference.clients);
     expect(totalCalls).toBeGreaterThan(10);
 
-    for (const mode of ['crash', 'crash-after'] as const) {
-      for (let k = 1; k <= totalCalls; k++) {
-        await fresh();
-        const fault = injectFaults(c, { failAt: (n) => (n === k ? mode : undefined) });
-        const crashed = await reconcileStack(snapshot, c, opts);
-        fault.remove();
-        expect(crashed.outcome, `${mode} at call ${k} should have failed the run`).toBe('Failed');
-        const retried = await reconcileStack(snapshot, c, opts);
-        // A crash after the last write (the digest tag) leaves nothing to do: the retry may skip.
-        expect(['Succeeded', 'Skipped'], `retry after ${mode} at call ${k}`).toContain(retried.outcome);
-        expect(await comparableDump(), `state after ${mode} at call ${k}`).toEqual(want);
-      }
-    }
+    await forEveryCall(totalCalls, async (mode, k) => {
+      const { clients } = await isolatedWorld(endpoint, CLUSTER);
+      const fault = injectFaults(clients, { failAt: (n) => (n === k ? mode : undefined) });
+      const crashed = await reconcileStack(snapshot, clients, opts);
+      fault.remove();
+      expect(crashed.outcome, `${mode} at call ${k} should have failed the run`).toBe('Failed');
+      const retried = await reconcileStack(snapshot, clients, opts);
+      // A crash after the last write (the digest tag) leaves nothing to do: the retry may skip.
+      expect(['Succeeded', 'Skipped'], `retry after ${mode} at call ${k}`).toContain(retried.outcome);
+      expect(await comparableDump(clients), `state after ${mode} at call ${k}`).toEqual(want);
+    });
   }, 600_000);
 });
 
 /** What `albatross reconcile --prune` does with no manifest left: a deletion of every stack AWS still has. */
-async function pruneAll() {
-  for (const stackId of await listClusterStacks(c, CLUSTER)) {
-    const r = await reconcileStack({ ...deletionSnapshot(stackId, 2), verify: true }, c, opts);
+async function pruneAll(clients: AwsClients) {
+  for (const stackId of await listClusterStacks(clients, CLUSTER)) {
+    const r = await reconcileStack({ ...deletionSnapshot(stackId, 2), verify: true }, clients, opts);
     expect(r.outcome, `--prune of ${stackId}`).toBe('Succeeded');
   }
 }
 
 describe('a deletion crashed before or after the k-th AWS call, for every k, then --prune', () => {
   it('leaves nothing: no load balancer, target group, managed or backend SG, nor a rule on the nodes', async () => {
-    const createAndCheck = async () => {
-      const { instanceIds } = await fresh();
-      const before = await dumpAws(c);
-      const created = await reconcileStack(snapshotFor(threeMemberGroup({ instanceIds })), c, opts);
-      expect(created.outcome).toBe('Succeeded');
-      return before;
+    /** A world in an account of its own with the stack made; its state before the stack. */
+    const withStack = async () => {
+      const { clients, world } = await isolatedWorld(endpoint, CLUSTER);
+      const before = await dumpAws(clients);
+      const snap = snapshotFor(threeMemberGroup({ instanceIds: world.instanceIds }));
+      expect((await reconcileStack(snap, clients, opts)).outcome).toBe('Succeeded');
+      return { clients, before };
     };
-    const before = await createAndCheck();
+    await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
+    const reference = await withStack();
     // The world really has everything a leak could leave: the backend SG admitted on the nodes' SG.
-    const full = await dumpAws(c);
+    const full = await dumpAws(reference.clients);
     const nodeSg = `eks-cluster-sg-${CLUSTER}`;
     expect(full.loadBalancers).toHaveLength(1);
     expect(full.targetGroups).toHaveLength(3);
@@ -105,26 +135,24 @@ describe('a deletion crashed before or after the k-th AWS call, for every k, the
     expect(
       full.securityGroups.find((g) => g.name === nodeSg)?.ingress.some((r) => r.includes(':k8s-traffic-')),
     ).toBe(true);
-    expect(before.securityGroups).toEqual([{ name: nodeSg, ingress: [] }]);
+    expect(reference.before.securityGroups).toEqual([{ name: nodeSg, ingress: [] }]);
 
-    const clean = await reconcileStack(deletionSnapshot('shop'), c, opts);
+    const clean = await reconcileStack(deletionSnapshot('shop'), reference.clients, opts);
     expect(clean.outcome).toBe('Succeeded');
-    expect(await dumpAws(c)).toEqual(before);
+    expect(await dumpAws(reference.clients)).toEqual(reference.before);
     const totalCalls = clean.apiCalls.read + clean.apiCalls.write;
     expect(clean.apiCalls.write).toBeGreaterThanOrEqual(7);
 
-    for (const mode of ['crash', 'crash-after'] as const) {
-      for (let k = 1; k <= totalCalls; k++) {
-        const want = await createAndCheck();
-        const fault = injectFaults(c, { failAt: (n) => (n === k ? mode : undefined) });
-        const crashed = await reconcileStack(deletionSnapshot('shop'), c, opts);
-        fault.remove();
-        expect(crashed.outcome, `${mode} at deletion call ${k} should have failed the run`).toBe('Failed');
-        await pruneAll();
-        expect(await listClusterStacks(c, CLUSTER), `stacks left after ${mode} at call ${k}`).toEqual([]);
-        expect(await dumpAws(c), `state after ${mode} at deletion call ${k} and --prune`).toEqual(want);
-      }
-    }
+    await forEveryCall(totalCalls, async (mode, k) => {
+      const { clients, before } = await withStack();
+      const fault = injectFaults(clients, { failAt: (n) => (n === k ? mode : undefined) });
+      const crashed = await reconcileStack(deletionSnapshot('shop'), clients, opts);
+      fault.remove();
+      expect(crashed.outcome, `${mode} at deletion call ${k} should have failed the run`).toBe('Failed');
+      await pruneAll(clients);
+      expect(await listClusterStacks(clients, CLUSTER), `stacks left after ${mode} at call ${k}`).toEqual([]);
+      expect(await dumpAws(clients), `state after ${mode} at deletion call ${k} and --prune`).toEqual(before);
+    });
   }, 900_000);
 });
 

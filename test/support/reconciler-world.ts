@@ -2,7 +2,7 @@
  * The part of local mode's seeded world that a reconcile reads — discoverable subnets and the nodes with
  * their cluster-tagged security group — after a full emulator reset, in 4 calls. `seedLocalWorld` also
  * imports an ACM certificate (an openssl run) and makes the queues: suites that reseed once per case
- * (the crash suites, dozens of times) use this instead.
+ * (the crash suites, dozens of times) use this instead, each case in an account of its own.
  */
 import {
   CreateSecurityGroupCommand,
@@ -10,7 +10,7 @@ import {
   DescribeSubnetsCommand,
   RunInstancesCommand,
 } from '@aws-sdk/client-ec2';
-import type { AwsClients } from '../../aws/clients';
+import { type AwsClients, createAwsClients } from '../../aws/clients';
 import { kubernetesClusterTag } from '../../shared/tags';
 
 export interface ReconcilerWorld {
@@ -29,6 +29,36 @@ export async function resetReconcilerWorld(
 ): Promise<ReconcilerWorld> {
   const reset = await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
   if (!reset.ok) throw new Error(`moto reset answered HTTP ${reset.status}`);
+  return seedReconcilerWorld(c, cluster);
+}
+
+let lastAccount = 100_000_000_000;
+
+/**
+ * Clients (one call attempt each) for an account of their own in the emulator (`x-moto-account-id`),
+ * seeded: a world no other case sees, without resetting the ones that run beside it.
+ */
+export async function isolatedWorld(
+  endpoint: string,
+  cluster: string,
+): Promise<{ clients: AwsClients; world: ReconcilerWorld }> {
+  const account = String(++lastAccount);
+  const clients = createAwsClients({ endpoint, region: 'us-east-1', maxAttempts: 1 });
+  for (const client of [clients.elbv2, clients.ec2, clients.tagging, clients.acm, clients.wafv2]) {
+    (client?.middlewareStack as AwsClients['elbv2']['middlewareStack'] | undefined)?.add(
+      (next) => async (args) => {
+        const request = args.request as { headers?: Record<string, string> };
+        if (request.headers) request.headers['x-moto-account-id'] = account;
+        return next(args);
+      },
+      { step: 'build', name: 'motoAccount' },
+    );
+  }
+  return { clients, world: await seedReconcilerWorld(clients, cluster) };
+}
+
+/** The world's seed into the account `c` talks to (a reset or new one: moto's default VPC only). */
+export async function seedReconcilerWorld(c: AwsClients, cluster: string): Promise<ReconcilerWorld> {
   const { Subnets = [] } = await c.ec2.send(
     new DescribeSubnetsCommand({ Filters: [{ Name: 'default-for-az', Values: ['true'] }] }),
   );
