@@ -4,7 +4,7 @@
  * anything starts; and `status` right after it reports no drift.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -31,15 +31,28 @@ describe('albatross dev leaves nothing behind', { timeout: 300_000 }, () => {
   it.each(['SIGINT', 'SIGTERM'] as const)(
     '%s after it is ready: drains, exits 0, moto and temp folders gone',
     async (signal) => {
-      const run = spawnCli(DEV, ENV);
+      const manifests = scratch();
+      cpSync('examples', manifests, { recursive: true });
+      const run = spawnCli([...DEV, '--manifests', manifests], ENV);
       const [, port] = await run.waitFor(/AWS endpoint http:\/\/127\.0\.0\.1:(\d+)/, 120_000);
       await run.waitFor(/ready\. Edit a file/, 240_000);
       expect(run.stdout()).toContain('ALB k8s-shop-');
+      if (signal === 'SIGINT') {
+        // An edit prints what it changed, not the whole tree again.
+        const api = join(manifests, 'shop', '20-api.yaml');
+        const text = readFileSync(api, 'utf8');
+        writeFileSync(api, text.replace('"weight":90', '"weight":80').replace('"weight":10', '"weight":20'));
+        await run.waitFor(
+          /stack shop: \d+ change\(s\)(\n {3}[~+-] .*)*\n {3}~ Rule HTTPS:443 priority \d/,
+          120_000,
+        );
+        expect(run.stdout().match(/ALB k8s-shop-/g)).toHaveLength(1);
+      }
       if (signal === 'SIGTERM') {
         // Right after start, the manifests and AWS agree: the CLI builds what the webhook sent.
         const status = spawnSync(
           process.execPath,
-          ['bin/albatross.js', 'status', '--cluster-name', 'dev-test', '--manifests', 'examples', '--json'],
+          ['bin/albatross.js', 'status', '--cluster-name', 'dev-test', '--manifests', manifests, '--json'],
           { encoding: 'utf8', env: { ...process.env, AWS_ENDPOINT_URL: `http://127.0.0.1:${port}` } },
         );
         expect(status.status, status.stderr).toBe(0);
