@@ -3,7 +3,7 @@
  * `process.exit`, or after a stop signal the CLI handles). A folder's name carries the pid that made it,
  * so the folders of a process that was SIGKILLed are swept by the next run.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -11,6 +11,9 @@ const live = new Set<string>();
 let hooked = false;
 
 const NAME = /^albatross-[a-z]+-(\d+)-/;
+/** Certificate folders of earlier versions, which carried no pid (`albatross-cert-XXXXXX`). */
+const LEGACY = /^albatross-cert-[A-Za-z0-9]{6}$/;
+const LEGACY_AGE_MS = 60 * 60 * 1000;
 
 /** `$TMPDIR/albatross-<purpose>-<pid>-XXXXXX`, removed at exit unless `remove()`d earlier. */
 export function makeTempDir(purpose: string): { path: string; remove(): void } {
@@ -43,10 +46,21 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Removes the folders left by processes that no longer run; returns how many. */
+/**
+ * Removes the folders left by processes that no longer run (and certificate folders of earlier versions
+ * older than an hour); returns how many.
+ */
 export function sweepStaleTempDirs(dir = tmpdir()): number {
   let swept = 0;
   for (const name of readdirSync(dir)) {
+    if (LEGACY.test(name)) {
+      const age = Date.now() - (statSync(join(dir, name), { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > LEGACY_AGE_MS) {
+        rmSync(join(dir, name), { recursive: true, force: true });
+        swept++;
+      }
+      continue;
+    }
     const pid = Number(NAME.exec(name)?.[1]);
     if (!pid || pid === process.pid || alive(pid)) continue;
     rmSync(join(dir, name), { recursive: true, force: true });

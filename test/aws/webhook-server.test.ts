@@ -107,6 +107,8 @@ async function start(writer: ClusterWriter = new RecordingWriter()) {
   tempDirs.push(certDir);
   await copyFile(pem.certFile, join(certDir, 'tls.crt'));
   await copyFile(pem.keyFile, join(certDir, 'tls.key'));
+  // Its own folder (with the key) is not needed any more: vitest workers may end without exit hooks.
+  pem.remove();
   process.env.AWS_ENDPOINT_URL = endpoint;
   webhook = await startWebhook({
     host: '127.0.0.1',
@@ -190,6 +192,7 @@ describe('admission over HTTPS', () => {
     const next = await selfSignedCertificate('127.0.0.1', ['localhost']);
     await writeFile(join(certDir, 'tls.key'), await readFile(next.keyFile));
     await writeFile(join(certDir, 'tls.crt'), await readFile(next.certFile));
+    next.remove();
     let second = first;
     for (let i = 0; i < 50 && second.cert === first.cert; i++) {
       await new Promise((r) => setTimeout(r, 100));
