@@ -279,6 +279,17 @@ async function scaling(c: AwsClients, filler: AwsClients): Promise<void> {
     process.stdout.write(`${rest[rest.length - 1]}\n`);
   }
   process.stdout.write(`${notes.join('\n')}\n`);
+  // Issue 8's target: reads per stack flat from the smallest to the largest cluster.
+  const [small, large] = [rows[1]!, rows[rows.length - 1]!];
+  for (const [col, what] of [
+    [1, 'first reconcile'],
+    [3, 'verify no-op'],
+  ] as const) {
+    const [a, b] = [Number(small[col]), Number(large[col])];
+    process.stdout.write(
+      `${what}: ${a} → ${b} reads/stack from ${small[0]} to ${large[0]} stacks: ${b <= a ? 'flat (target met)' : `NOT flat (+${(b - a).toFixed(1)}: target missed)`}\n`,
+    );
+  }
 }
 
 export async function run(): Promise<void> {
