@@ -60,8 +60,11 @@ export async function ensureBackendSg(ctx: Ctx, st: StackState): Promise<void> {
 
 /**
  * Rules from the backend SG on the targets' SGs. Revokes only in full runs that can have made a rule
- * unneeded: a verify run, or a target group of the stack on AWS that the desired stack no longer names
- * (deleted, or replaced because its port changed: the port is part of the name).
+ * unneeded: a target group of the stack on AWS that the desired stack no longer names (deleted, or
+ * replaced because its port changed: the port is part of the name). Not in verify runs: deciding a
+ * revocation reads what every other stack needs, and a resync verifies every stack, so that would make
+ * the cluster's resync cost grow with the square of its size. A rule left over by a revocation that was
+ * cut short only admits the ALBs' own backend group; the stack's deletion or its next TG change sweeps it.
  */
 export async function syncTargetRules(ctx: Ctx, st: StackState): Promise<void> {
   const backendSgId = backendOf.get(st);
@@ -75,7 +78,7 @@ export async function syncTargetRules(ctx: Ctx, st: StackState): Promise<void> {
     targetGroups: st.desired.targetGroups,
     vpcId: st.vpcId,
     stackId: ctx.stackId,
-    mayRevoke: st.scope.kind === 'all' && (ctx.snapshot.verify || stale),
+    mayRevoke: st.scope.kind === 'all' && stale,
   });
 }
 

@@ -12,10 +12,11 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { TagCache, targetGroupsByArn, targetsOf } from '../../../../aws/discovery';
 import { awsErrorCode } from '../../../../aws/errors';
-import type { DesiredTargetGroup, Tags } from '../../../../shared/model';
+import type { Action, DesiredTargetGroup, Tags } from '../../../../shared/model';
 import { type Ctx, known, pending, retryWhile } from '../../context';
 import { ReconcileFailure } from '../../errors';
 import { afterSettling, createOrAdopt, deleted } from '../../idempotency';
+import { listenerPart } from '../../parts';
 import { inScope, NeedsFullReconcile, type StackState } from '../../state';
 import { syncTags, toSdkTags } from '../../tags';
 import {
@@ -34,16 +35,16 @@ const PER_CALL = 20;
 export async function ensureTargetGroups(ctx: Ctx, st: StackState): Promise<void> {
   if (inScope(st.scope, 'tg')) return convergeAll(ctx, st);
   // Part run: the groups are as desired; find their ARNs by name only if something below needs them.
-  const needArns =
-    inScope(st.scope, 'targets') ||
-    st.scope.kind === 'all' ||
-    [...(st.scope.kind === 'parts' ? st.scope.parts : [])].some((p) => p.startsWith('l'));
-  if (!needArns) return;
+  // Targets need every group; changed listeners only the groups their actions forward to.
+  const needed = inScope(st.scope, 'targets')
+    ? st.desired.targetGroups
+    : st.desired.targetGroups.filter((d) => referencedByChangedListeners(st).has(d.resourceId));
+  if (needed.length === 0) return;
   const found = await byNames(
     ctx,
-    st.desired.targetGroups.map((d) => d.name),
+    needed.map((d) => d.name),
   );
-  for (const d of st.desired.targetGroups) {
+  for (const d of needed) {
     const tg = found.get(d.name);
     if (!tg?.TargetGroupArn) throw new NeedsFullReconcile(`target group ${d.name} is missing`);
     st.targetGroups.set(d.resourceId, known(tg.TargetGroupArn));
@@ -52,6 +53,19 @@ export async function ensureTargetGroups(ctx: Ctx, st: StackState): Promise<void
     for (const d of st.desired.targetGroups)
       await syncTargets(ctx, d, st.targetGroups.get(d.resourceId)!, true);
   }
+}
+
+function referencedByChangedListeners(st: StackState): Set<string> {
+  const ids = new Set<string>();
+  const visit = (a: Action) => {
+    if (a.type === 'forward') for (const t of a.targetGroups) if ('targetGroup' in t) ids.add(t.targetGroup);
+  };
+  for (const l of st.desired.listeners) {
+    if (!inScope(st.scope, listenerPart(l.port))) continue;
+    visit(l.defaultAction);
+    for (const r of l.rules) visit(r.action);
+  }
+  return ids;
 }
 
 async function byNames(ctx: Ctx, names: readonly string[]): Promise<Map<string, TargetGroup>> {
