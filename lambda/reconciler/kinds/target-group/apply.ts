@@ -16,7 +16,7 @@ import type { Action, DesiredTargetGroup, Tags } from '../../../../shared/model'
 import { type Ctx, known, pending, retryWhile } from '../../context';
 import { ReconcileFailure } from '../../errors';
 import { afterSettling, createOrAdopt, deleted } from '../../idempotency';
-import { listenerPart } from '../../parts';
+import { listenerPart, targetsPart } from '../../parts';
 import { inScope, NeedsFullReconcile, type StackState } from '../../state';
 import { syncTags, toSdkTags } from '../../tags';
 import {
@@ -35,10 +35,10 @@ const PER_CALL = 20;
 export async function ensureTargetGroups(ctx: Ctx, st: StackState): Promise<void> {
   if (inScope(st.scope, 'tg')) return convergeAll(ctx, st);
   // Part run: the groups are as desired; find their ARNs by name only if something below needs them.
-  // Targets need every group; changed listeners only the groups their actions forward to.
-  const needed = inScope(st.scope, 'targets')
-    ? st.desired.targetGroups
-    : st.desired.targetGroups.filter((d) => referencedByChangedListeners(st).has(d.resourceId));
+  // Changed targets need their own groups; changed listeners only the groups they forward to.
+  const targetsMoved = (i: number) => inScope(st.scope, targetsPart(i));
+  const referenced = referencedByChangedListeners(st);
+  const needed = st.desired.targetGroups.filter((d, i) => targetsMoved(i) || referenced.has(d.resourceId));
   if (needed.length === 0) return;
   const found = await byNames(
     ctx,
@@ -49,10 +49,8 @@ export async function ensureTargetGroups(ctx: Ctx, st: StackState): Promise<void
     if (!tg?.TargetGroupArn) throw new NeedsFullReconcile(`target group ${d.name} is missing`);
     st.targetGroups.set(d.resourceId, known(tg.TargetGroupArn));
   }
-  if (inScope(st.scope, 'targets')) {
-    for (const d of st.desired.targetGroups)
-      await syncTargets(ctx, d, st.targetGroups.get(d.resourceId)!, true);
-  }
+  for (const [i, d] of st.desired.targetGroups.entries())
+    if (targetsMoved(i)) await syncTargets(ctx, d, st.targetGroups.get(d.resourceId)!, true);
 }
 
 function referencedByChangedListeners(st: StackState): Set<string> {
