@@ -3,8 +3,6 @@
  * reconciler function and its SQS event source mapping in moto. The mapping is created disabled: an enabled
  * one makes moto try to run the function on every send, and this test only needs the switch.
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import {
   CreateEventSourceMappingCommand,
   CreateFunctionCommand,
@@ -19,12 +17,14 @@ import {
 } from '@aws-sdk/client-sqs';
 import { beforeEach, describe, expect, inject, it } from 'vitest';
 import { functionNameOf, positionOf, queueOfArn } from '../../aws/reconciler-switch';
-import { awsClientConfig, TEST_CREDENTIALS, TEST_REGION } from '../support/moto';
+import { awsClientConfig, emulatorEnv, TEST_REGION } from '../support/moto';
+import { runCli } from '../support/spawn-cli';
 
 const endpoint = inject('motoEndpoint');
 const sqs = new SQSClient(awsClientConfig(endpoint));
 const lambda = new LambdaClient(awsClientConfig(endpoint));
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+const albatross = (args: string[]) => runCli(args, emulatorEnv(endpoint));
 const FUNCTION = 'albatross-demo-reconciler';
 /** The smallest valid zip (an empty archive): moto stores the code, it never runs it here. */
 const EMPTY_ZIP = Buffer.from([0x50, 0x4b, 0x05, 0x06, ...new Array(18).fill(0)]);
@@ -121,32 +121,6 @@ async function createWorld(): Promise<World> {
     }),
   );
   return { queueUrl: queue.QueueUrl!, dlqUrl: dlq.QueueUrl!, mappingUuid: mapping.UUID! };
-}
-
-function albatross(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/albatross.js', ...args], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        AWS_ENDPOINT_URL: endpoint,
-        AWS_REGION: TEST_REGION,
-        AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c;
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c;
-    });
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
 }
 
 async function mappingState(uuid: string): Promise<string | undefined> {

@@ -3,8 +3,6 @@
  * (IAM denies CreateLoadBalancer) on every delivery, and on the last one moves it to the DLQ itself with
  * the error attached. A message SQS moved on its own (the last attempt never finished) says so instead.
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import {
   CreateQueueCommand,
   DeleteMessageBatchCommand,
@@ -22,12 +20,12 @@ import { createHandler } from '../../lambda/handler';
 import { startPump } from '../../lambda/local-event-source';
 import { DEAD_LETTER_ATTRIBUTES, encodeSnapshotBody } from '../../shared/codec';
 import type { StackSnapshot } from '../../shared/messages';
-import { awsClientConfig, TEST_CREDENTIALS, TEST_REGION } from '../support/moto';
+import { awsClientConfig, emulatorEnv, TEST_REGION } from '../support/moto';
 import { stackSnapshot } from '../support/snapshot-fixtures';
+import { runCli } from '../support/spawn-cli';
 
 const endpoint = inject('motoEndpoint');
 const CLUSTER = 'dlq-test';
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const sqs = new SQSClient(awsClientConfig(endpoint));
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
@@ -83,31 +81,7 @@ async function drain(queueUrl: string): Promise<Message[]> {
   }
 }
 
-function albatross(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/albatross.js', 'redrive', ...args], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        AWS_ENDPOINT_URL: endpoint,
-        AWS_REGION: TEST_REGION,
-        AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c;
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c;
-    });
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const albatross = (args: string[]) => runCli(['redrive', ...args], emulatorEnv(endpoint));
 
 const body = (s: StackSnapshot) => {
   const enc = encodeSnapshotBody(s);

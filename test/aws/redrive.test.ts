@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import {
   CreateQueueCommand,
@@ -12,11 +10,11 @@ import {
 } from '@aws-sdk/client-sqs';
 import { beforeEach, describe, expect, inject, it } from 'vitest';
 import { API_VERSION, type StackSnapshot, stackDigest } from '../../shared/messages';
-import { awsClientConfig, TEST_CREDENTIALS, TEST_REGION } from '../support/moto';
+import { awsClientConfig, emulatorEnv } from '../support/moto';
+import { runCli, runToEnd } from '../support/spawn-cli';
 
 const endpoint = inject('motoEndpoint');
 const sqs = new SQSClient(awsClientConfig(endpoint));
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 function snapshot(stackId: string, seq: number): StackSnapshot {
   return {
@@ -111,33 +109,7 @@ async function depth(queueUrl: string): Promise<number> {
 }
 
 function albatross(args: string[]) {
-  return run(process.execPath, ['bin/albatross.js', 'redrive', ...args]);
-}
-
-function run(file: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        AWS_ENDPOINT_URL: endpoint,
-        AWS_REGION: TEST_REGION,
-        AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c;
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c;
-    });
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCli(['redrive', ...args], emulatorEnv(endpoint));
 }
 
 describe('albatross redrive (moto)', () => {
@@ -241,7 +213,7 @@ describe('albatross redrive (moto)', () => {
       q.queueUrl,
       '--dry-run',
     ];
-    const res = await run('script', ['-qec', cmd.join(' '), '/dev/null']);
+    const res = await runToEnd('script', ['-qec', cmd.join(' '), '/dev/null'], emulatorEnv(endpoint));
     expect(res.code).toBe(0);
     expect(res.stdout).toContain('\r[....................] 0/4');
     expect(res.stdout).toMatch(/\r\[#{15}\.{5}\] 3\/4/);

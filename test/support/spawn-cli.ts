@@ -87,3 +87,34 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): RunningCl
     },
   };
 }
+
+export interface Finished {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A one-shot process run to its end: exit code and everything it printed. */
+export function runToEnd(file: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Finished> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c;
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c;
+    });
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** `albatross …` run to its end. */
+export const runCli = (args: string[], env: NodeJS.ProcessEnv = {}): Promise<Finished> =>
+  runToEnd(process.execPath, ['bin/albatross.js', ...args], env);
