@@ -21,7 +21,6 @@ import {
   type TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { Tags } from '../shared/model';
-import { CLUSTER_TAG, STACK_TAG } from '../shared/tags';
 import type { AwsClients } from './clients';
 import { awsErrorCode } from './errors';
 
@@ -80,17 +79,6 @@ export async function allLoadBalancers(c: AwsClients): Promise<LoadBalancer[]> {
   return out;
 }
 
-export async function allTargetGroups(c: AwsClients): Promise<TargetGroup[]> {
-  const out: TargetGroup[] = [];
-  let Marker: string | undefined;
-  do {
-    const r = await c.elbv2.send(new DescribeTargetGroupsCommand({ PageSize: PAGE, Marker }));
-    out.push(...(r.TargetGroups ?? []));
-    Marker = r.NextMarker;
-  } while (Marker);
-  return out;
-}
-
 export async function listenersOf(c: AwsClients, loadBalancerArn: string): Promise<Listener[]> {
   const out: Listener[] = [];
   let Marker: string | undefined;
@@ -138,22 +126,6 @@ export async function targetsOf(c: AwsClients, targetGroupArn: string): Promise<
   return (r.TargetHealthDescriptions ?? [])
     .filter((d) => d.TargetHealth?.State !== 'draining' && d.Target?.Id)
     .map((d) => d.Target as TargetDescription);
-}
-
-export async function securityGroupsOfStack(
-  c: AwsClients,
-  cluster: string,
-  stackId: string,
-): Promise<SecurityGroup[]> {
-  const r = await c.ec2.send(
-    new DescribeSecurityGroupsCommand({
-      Filters: [
-        { Name: `tag:${CLUSTER_TAG}`, Values: [cluster] },
-        { Name: `tag:${STACK_TAG}`, Values: [stackId] },
-      ],
-    }),
-  );
-  return r.SecurityGroups ?? [];
 }
 
 export async function subnets(

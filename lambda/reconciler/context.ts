@@ -6,7 +6,7 @@
 import type { AwsClients } from '../../aws/clients';
 import { awsErrorCode } from '../../aws/errors';
 import type { StackSnapshot } from '../../shared/messages';
-import type { DesiredStack, Tags } from '../../shared/model';
+import type { Tags } from '../../shared/model';
 import { isOwnedBy } from '../../shared/tags';
 import type { Change, Write } from './changes';
 
@@ -66,8 +66,6 @@ export function createContext(
     owned: (tags) => isOwnedBy(tags, opts.cluster, snapshot.stackId),
   };
 }
-
-export const desiredOf = (ctx: Ctx): DesiredStack | null => ctx.snapshot.stack;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -11,8 +11,6 @@ import type { PartName } from './parts';
 /** Which parts of the stack this run converges: all of them, or only those whose digest moved. */
 export type Scope = { kind: 'all' } | { kind: 'parts'; parts: ReadonlySet<PartName> };
 export const inScope = (s: Scope, part: PartName): boolean => s.kind === 'all' || s.parts.has(part);
-export const anyListenerInScope = (s: Scope): boolean =>
-  s.kind === 'all' || [...s.parts].some((p) => p.startsWith('l'));
 
 /**
  * Thrown by a part-scoped run that meets something the parts did not predict (a resource gone behind

@@ -220,11 +220,3 @@ export async function deleteLoadBalancer(ctx: Ctx, lb: LoadBalancer, why: string
     () => deleted(() => ctx.clients.elbv2.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: arn }))),
   );
 }
-
-/** The stack's owned load balancers found by tag (deletion: every one goes). */
-export async function ownedLoadBalancers(ctx: Ctx, st: StackState): Promise<LoadBalancer[]> {
-  return byArns(
-    ctx,
-    st.tagged.filter((r) => r.kind === 'loadBalancer' && ctx.owned(r.tags)).map((r) => r.arn),
-  );
-}
